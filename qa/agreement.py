@@ -1,0 +1,85 @@
+"""Group what different articles say for the same fact: support, citations and disagreements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.numbers import percent_value
+from qa.reader import Candidate
+from qa.text import terms
+
+
+@dataclass(frozen=True)
+class Group:
+    key: tuple[object, ...]
+    candidates: tuple[Candidate, ...]  # best first
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[0]
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.doc_id for c in self.candidates))
+
+
+@dataclass(frozen=True)
+class AgreementSettings:
+    support_bonus: float = 0.04  # per extra article stating the same value
+    cite_ratio: float = 0.55  # a candidate counts as support if it scores this close to the best
+    conflict_ratio: float = 0.8  # another value this close to the best, from another article: a conflict
+    max_conflicts: int = 3
+
+
+def candidate_key(c: Candidate) -> tuple[object, ...]:
+    if c.value is not None and c.unit != "date":
+        unit = "percent" if c.unit in ("percent", "fraction") else c.unit
+        value = percent_value(c.value, c.unit) if unit == "percent" else c.value
+        return ("n", unit, round(value, 6))
+    return ("t", tuple(terms(c.text, keep_stopwords=True)))
+
+
+def group(candidates: list[Candidate], settings: AgreementSettings) -> list[Group]:
+    groups: dict[tuple[object, ...], list[Candidate]] = {}
+    for c in candidates:
+        groups.setdefault(candidate_key(c), []).append(c)
+    out = [Group(k, tuple(sorted(v, key=lambda c: -c.score))) for k, v in groups.items()]
+
+    def strength(g: Group) -> float:
+        best = g.best.score
+        supporters = {c.doc_id for c in g.candidates if c.score >= settings.cite_ratio * best}
+        return best * (1 + settings.support_bonus * (len(supporters) - 1))
+
+    out.sort(key=lambda g: -strength(g))
+    return out
+
+
+def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
+    """The best candidate of each article that states the group's value with a fitting context."""
+    floor = settings.cite_ratio * g.best.score
+    per_doc: dict[str, Candidate] = {}
+    for c in g.candidates:
+        if c.score >= floor and c.doc_id not in per_doc:
+            per_doc[c.doc_id] = c
+    return list(per_doc.values())
+
+
+def conflicts(groups: list[Group], settings: AgreementSettings) -> list[Candidate]:
+    """Other values for the same fact, from articles that do not state the chosen one."""
+    if len(groups) < 2:
+        return []
+    top = groups[0]
+    if top.key[0] != "n":
+        return []
+    top_docs = set(supporting(top, settings) and [c.doc_id for c in supporting(top, settings)])
+    out = []
+    for g in groups[1:]:
+        b = g.best
+        if g.key[0] != "n" or g.key[1] != top.key[1]:
+            continue
+        if b.score < settings.conflict_ratio * top.best.score or b.doc_id in top_docs:
+            continue
+        out.append(b)
+        if len(out) >= settings.max_conflicts:
+            break
+    return out

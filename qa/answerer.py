@@ -1,0 +1,139 @@
+"""The question-answering pipeline: resolve -> analyse -> retrieve -> read -> agree -> answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from qa.agreement import AgreementSettings, conflicts, group, supporting
+from qa.conversation import resolve
+from qa.index import Index
+from qa.models import Answer, Citation, Conflict, Passage, Result
+from qa.question import Gazetteer, Question, analyze
+from qa.reader import Candidate, Reader, ReaderSettings
+from qa.retriever import FusionSettings, Retriever
+from qa.text import terms
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(ValueError):
+    """The question itself is unusable (empty, only punctuation)."""
+
+
+@dataclass(frozen=True)
+class AnswererSettings:
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+    agreement: AgreementSettings = field(default_factory=AgreementSettings)
+    abstain_below: float = 0.45  # chosen on eval/gold.jsonl, see eval/reports
+    passages: int = 5
+
+
+def clean_question(text: str) -> str:
+    """Strip control characters and collapse space; refuse what has no words or figures."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS]
+    if not re.search(r"\w", text):
+        raise QuestionError("the question is empty")
+    return text
+
+
+class Answerer:
+    """Cheap to construct; the index's parts and the encoder load on the first question."""
+
+    def __init__(self, index: Index, settings: AnswererSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or AnswererSettings()
+        self.retriever = Retriever(index, self.settings.fusion)
+        self.reader = Reader(index, self.settings.reader)
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return Gazetteer([(e.text, e.label) for c in self.index.chunks for e in c.entities])
+
+    @cached_property
+    def titles(self) -> dict[str, tuple[str | None, str | None]]:
+        return {a.id: (a.title, a.date) for a in self.index.articles}
+
+    def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
+        question = clean_question(question)
+        history = [clean_question(h) for h in history if h and re.search(r"\w", h)]
+        query, context = resolve(question, history)
+        q = analyze(question, self.index.idf, self.index.default_idf(), self.gazetteer, context)
+        if context:
+            # Retrieve with the new turn plus the earlier one, minus names the new turn replaces.
+            dropped = {t for t in terms(context[-1]) if t not in q.weights}
+            words = [w for w in context[-1].split() if not (set(terms(w)) & dropped)]
+            query = f"{question} {' '.join(words)}"
+        return q, query
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
+        q, query = self.analyze(question, history)
+        passages = self.retriever.search(query, top_k=max(self.settings.reader.top_passages, 30))
+        candidates = self.reader.read(q, passages)
+        return self._result(q, query, passages, candidates, qid)
+
+    def _result(
+        self, q: Question, query: str, passages: list[Passage], candidates: list[Candidate], qid: str | None
+    ) -> Result:
+        st = self.settings
+        shown = tuple(passages[: st.passages])
+        base = dict(
+            id=qid,
+            question=q.text,
+            resolved_question=query if query != q.text else None,
+            answer_type=q.answer_type,
+            articles=len(self.index.articles),
+            titles=self.titles,
+        )
+        groups = group(candidates, st.agreement)
+        if not groups or q.unknown_names or groups[0].best.score < st.abstain_below:
+            confidence = groups[0].best.score if groups else 0.0
+            return Result(
+                abstained=True,
+                answer=None,
+                passages=shown,
+                citations=(),
+                conflicts=(),
+                confidence=confidence,
+                **base,
+            )  # type: ignore[arg-type]
+        top = groups[0]
+        best = top.best
+        support = supporting(top, st.agreement)
+        text_of = {a.id: a.text for a in self.index.articles}
+        citations = tuple(
+            Citation(
+                doc_id=c.doc_id,
+                title=self.titles[c.doc_id][0],
+                date=self.titles[c.doc_id][1],
+                start=c.sentence[0],
+                end=c.sentence[1],
+                quote=text_of[c.doc_id][c.sentence[0] : c.sentence[1]],
+                answer_start=c.start if c.kind != "sentence" else None,
+                answer_end=c.end if c.kind != "sentence" else None,
+            )
+            for c in support
+        )
+        clash = tuple(
+            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
+            for c in conflicts(groups, st.agreement)
+        )
+        # Show the answer's own passage first.
+        lead = [p for p in passages if p.chunk.id == best.chunk_id]
+        shown = tuple(lead + [p for p in passages if p.chunk.id != best.chunk_id])[: st.passages]
+        answer = Answer(best.text, best.value, best.unit, best.doc_id, best.start, best.end, best.score)
+        return Result(
+            abstained=False,
+            answer=answer,
+            passages=shown,
+            citations=citations,
+            conflicts=clash,
+            confidence=best.score,
+            support=len(citations),
+            **base,
+        )  # type: ignore[arg-type]

@@ -1,0 +1,280 @@
+"""The ``qa`` command line: index, ask, chat, eval, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from qa import config
+from qa.answerer import Answerer, QuestionError
+from qa.chunking import ChunkSettings
+from qa.corpus import CorpusError
+from qa.encoders import EncoderError
+from qa.index import BuildSettings, Index, IndexError_, build_index
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Answer questions from news articles, with citations."
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, OSError)
+
+IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
+CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A user error is one line on stderr and exit status 2, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except USER_ERRORS as e:
+            err.print(f"[red]error:[/] {e}", markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _warn(msg: str) -> None:
+    err.print(f"[yellow]warning:[/] {msg}", soft_wrap=True)
+
+
+def _build(corpus: Path, index: Path, settings: BuildSettings, quiet: bool = False) -> Index:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if quiet or not err.is_terminal:
+        return build_index(corpus, index, settings, warn=_warn)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return build_index(corpus, index, settings, warn=_warn, progress=progress)
+
+
+def open_index(index: Path, corpus: Path, settings: BuildSettings | None = None) -> Index:
+    """Load the index; build it if missing, rebuild it (incrementally) if its corpus changed."""
+    settings = settings or BuildSettings()
+    if not (index / "manifest.json").exists():
+        if not corpus.exists():
+            raise IndexError_(
+                f"no index in {index} and no corpus at {corpus} (run: qa index --corpus DIR --index {index})"
+            )
+        err.print(f"building the index in {index} from {corpus} …")
+        return _build(corpus, index, settings)
+    loaded = Index.load(index)
+    stale = loaded.is_stale()
+    if stale:
+        err.print(f"{stale}; updating the index …")
+        built = Path(loaded.manifest["corpus"]["path"])
+        return _build(built, index, BuildSettings(**_settings_from(loaded.manifest["settings"])))
+    return loaded
+
+
+def _settings_from(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"encoder": raw["encoder"], "chunking": ChunkSettings(**raw["chunking"]), "ner": raw["ner"]}
+
+
+@app.command("index")
+@user_errors
+def index_cmd(
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    index: IndexOpt = config.DEFAULT_INDEX,
+    encoder: Annotated[
+        str, typer.Option(help="onnx (fp32), onnx-int8, sentence-transformers or hash")
+    ] = "onnx",
+    max_words: Annotated[int, typer.Option(help="Passage size in words.")] = ChunkSettings.max_words,
+    overlap: Annotated[
+        int, typer.Option(help="Sentences shared by neighbouring passages.")
+    ] = ChunkSettings.overlap_sentences,
+    ner: Annotated[bool, typer.Option(help="Find named entities (spaCy) at index time.")] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
+    """Build or update the index (only new or changed articles are embedded)."""
+    settings = BuildSettings(encoder=encoder, chunking=ChunkSettings(max_words, overlap), ner=ner)
+    built = _build(corpus, index, settings)
+    m = built.manifest
+    if json_out:
+        out.print_json(
+            json.dumps(
+                {
+                    k: m[k]
+                    for k in ("counts", "settings", "encoder", "faiss_index", "built_at", "build_seconds")
+                }
+            )
+        )
+    else:
+        c = m["counts"]
+        out.print(
+            f"indexed {c['articles']} articles, {c['chunks']} passages ({c['embedded']} embedded, "
+            f"{c['reused']} reused) in {m['build_seconds']:.1f} s → {index}"
+        )
+
+
+def _result_json(answerer: Answerer, question: str, history: list[str], qid: Any = None) -> dict[str, Any]:
+    return answerer.ask(question, history, qid).to_json()
+
+
+def _batch(answerer: Answerer, path: Path) -> None:
+    """One JSON result a line, in order; a bad line gets an error record with its line number."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise QuestionError(f"{path} is not UTF-8 text") from e
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+                raise ValueError("expected an object with a string 'question'")
+            history = obj.get("history") or []
+            if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+                raise ValueError("'history' must be a list of strings")
+            record = _result_json(answerer, obj["question"], history, obj.get("id"))
+        except (ValueError, QuestionError) as e:
+            qid = obj.get("id") if isinstance(locals().get("obj"), dict) else None
+            record = {"id": qid, "line": n, "error": str(e).splitlines()[0]}
+            _warn(f"{path}:{n}: {record['error']}")
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        obj = None
+
+
+@app.command()
+@user_errors
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    index: IndexOpt = config.DEFAULT_INDEX,
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    history: Annotated[
+        list[str] | None, typer.Option("--history", help="An earlier question (repeatable, oldest first).")
+    ] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSONL of {id, question, history}; writes JSONL.")
+    ] = None,
+) -> None:
+    """Answer one question (or a --batch file) from the indexed articles."""
+    if batch is None and question is None:
+        raise QuestionError("give a question, or --batch FILE.jsonl")
+    if batch is not None and not batch.is_file():
+        raise QuestionError(f"batch file not found: {batch}")
+    answerer = Answerer(open_index(index, corpus))
+    if batch is not None:
+        _batch(answerer, batch)
+        return
+    assert question is not None
+    result = answerer.ask(question, history or [])
+    if json_out:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from qa.render import render
+
+        render(result, out)
+
+
+@app.command()
+@user_errors
+def chat(index: IndexOpt = config.DEFAULT_INDEX, corpus: CorpusOpt = config.DEFAULT_CORPUS) -> None:
+    """An interactive session; follow-up questions use the conversation so far. Ctrl-D or 'exit' ends it."""
+    from qa.render import render
+
+    answerer = Answerer(open_index(index, corpus))
+    history: list[str] = []
+    out.print("[dim]Ask about the articles. 'new' starts a new topic, 'exit' quits.[/]")
+    while True:
+        try:
+            question = out.input("[bold green]?[/] ")
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        q = question.strip()
+        if q.lower() in ("exit", "quit"):
+            return
+        if q.lower() == "new":
+            history.clear()
+            continue
+        if not q:
+            continue
+        try:
+            render(answerer.ask(q, history), out)
+        except QuestionError as e:
+            err.print(f"[red]error:[/] {e}")
+            continue
+        history.append(q)
+        out.print()
+
+
+@app.command("eval")
+@user_errors
+def eval_cmd(
+    gold: Annotated[Path, typer.Option(help="Gold questions (JSONL).")] = Path("eval/gold.jsonl"),
+    index: IndexOpt = config.DEFAULT_INDEX,
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    report: Annotated[Path, typer.Option(help="Where to write the JSON and Markdown reports.")] = Path(
+        "eval/reports"
+    ),
+    check: Annotated[bool, typer.Option(help="Exit 1 if a figure is below its threshold.")] = True,
+    thresholds: Annotated[Path, typer.Option(help="Thresholds (JSON).")] = Path("eval/thresholds.json"),
+) -> None:
+    """Score the answerer on a gold set; writes eval report JSON + Markdown."""
+    from qa.evaluation import check_thresholds, evaluate, load_gold, write_report
+
+    items = load_gold(gold)
+    answerer = Answerer(open_index(index, corpus))
+    metrics, rows = evaluate(answerer, items)
+    _json_path, md_path = write_report(metrics, rows, report, name=gold.stem)
+    out.print(Path(md_path).read_text("utf-8"))
+    if check and thresholds.exists():
+        failures = check_thresholds(metrics, json.loads(thresholds.read_text("utf-8")))
+        if failures:
+            for f in failures:
+                err.print(f"[red]below threshold:[/] {f}")
+            raise typer.Exit(1)
+        err.print("all thresholds met")
+
+
+@app.command()
+@user_errors
+def serve(
+    index: IndexOpt = config.DEFAULT_INDEX,
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
+) -> None:
+    """Start the web chat (same as: python ui.py)."""
+    from qa.web import launch
+
+    launch(index=index, corpus=corpus, port=port, host=host)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Question analysis: expected answer type, weighted focus terms, named things the answer must be about."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from qa.numbers import find_numbers
+from qa.text import STOPWORDS, stem, terms
+
+NUMERIC_TYPES = frozenset({"count", "percent", "money", "year", "date", "number"})
+ENTITY_LABELS = {
+    "person": {"PERSON"},
+    "place": {"GPE", "LOC", "FAC"},
+    "org": {"ORG"},
+    "group": {"NORP", "ORG"},
+    "date": {"DATE"},
+    "entity": {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"},
+}
+
+_TYPE_RULES: list[tuple[str, str]] = [
+    (
+        r"\bwhat (?:percentage|percent|proportion|share|fraction|portion|part)\b|\bhow much of\b|\bwhat per cent\b"
+        r"|\bwhat (?:is|was) the (?:percentage|proportion|share)\b|\bpercentage\b",
+        "percent",
+    ),
+    (
+        r"\bhow (?:much|many) (?:money|dollars|euros|pounds)\b|\bhow much (?:did|does|do|will|would|was|is|were)\b.*"
+        r"\b(?:cost|pay|paid|spend|spent|worth|raise|raised|earn|earned|price|fund|sell|sold|buy|bought)\b",
+        "money",
+    ),
+    (r"\b(?:what|which|in what|in which) year\b|\bwhat decade\b|\bwhat century\b", "year"),
+    (r"\bwhen\b|\bwhat (?:date|day|month|time)\b|\bon what day\b|\bhow long ago\b", "date"),
+    (
+        r"\bhow many\b|\bnumber of\b|\bhow much\b|\bhow large\b|\bhow big\b|\bwhat (?:is|was) the (?:total|size|population|number)\b"
+        r"|\bhow (?:long|old|far|tall|high|heavy|deep|wide)\b|\bwhat (?:is|was) the population\b",
+        "count",
+    ),
+    (
+        r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|man|woman|official|author|researcher|leader)\b",
+        "person",
+    ),
+    (
+        r"\bwhere\b|\b(?:which|what) (?:country|countries|city|cities|nation|region|state|place|town|capital|continent)\b",
+        "place",
+    ),
+    (
+        r"\b(?:which|what) (?:organization|organisation|group|think[- ]tank|company|firm|agency|body|network"
+        r"|institute|party|newspaper|bank|team|militant group)\b",
+        "org",
+    ),
+    (r"\b(?:which|what) (?:nationality|nationalities|ethnic|religion)\b", "group"),
+]
+
+_ELLIPSIS_START = re.compile(
+    r"^\s*(?:and|but|also|what about|how about|what of|and what about|same for)\b", re.I
+)
+_ANAPHORA = re.compile(r"\b(?:them|they|those|these|it|its|their|there|that figure|that number)\b", re.I)
+_WH = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.I)
+_CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answer_type: str
+    weights: dict[str, float]  # stemmed term -> weight (idf x turn weight)
+    focus: tuple[str, ...]  # the counted noun phrase: "how many foreign fighters" -> (foreign, fighter)
+    names: tuple[str, ...]  # stemmed terms of names the answer must be about ("tunisia", "franc")
+    unknown_names: tuple[str, ...] = ()  # capitalized question words the corpus never mentions
+    values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
+    exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
+
+    @property
+    def numeric(self) -> bool:
+        return self.answer_type in NUMERIC_TYPES
+
+
+class Gazetteer:
+    """The corpus's own entity names (from the index's NER), to type and recognise names in questions."""
+
+    def __init__(self, entities: list[tuple[str, str]]) -> None:
+        labels: dict[tuple[str, ...], Counter[str]] = {}
+        for text, label in entities:
+            key = tuple(terms(text))
+            if key:
+                labels.setdefault(key, Counter())[label] += 1
+        self.labels = {k: c.most_common(1)[0][0] for k, c in labels.items()}
+        self.max_len = max((len(k) for k in self.labels), default=1)
+
+    def find(self, question_terms: list[str]) -> list[tuple[tuple[str, ...], str]]:
+        """Longest corpus entity names found in the term list, with their label."""
+        out = []
+        i = 0
+        while i < len(question_terms):
+            for n in range(min(self.max_len, len(question_terms) - i), 0, -1):
+                key = tuple(question_terms[i : i + n])
+                if key in self.labels:
+                    out.append((key, self.labels[key]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
+def answer_type(text: str) -> str:
+    low = text.lower()
+    for pattern, kind in _TYPE_RULES:
+        if re.search(pattern, low):
+            return kind
+    return "other"
+
+
+def focus_terms(text: str) -> tuple[str, ...]:
+    """The noun phrase being counted or asked for: after "how many"/"number of"/"which"/"what"."""
+    m = re.search(
+        r"\b(?:how many|number of|how much|what|which|percentage of|proportion of|share of)\s+((?:[\w’'-]+\s*){1,4})",
+        text,
+        re.I,
+    )
+    if not m:
+        return ()
+    out = []
+    for word in m.group(1).split():
+        low = word.lower().strip("’'")
+        if low in STOPWORDS or low in {"percentage", "percent", "proportion", "share", "number"}:
+            if out:
+                break
+            continue
+        out.append(stem(low))
+    return tuple(out)
+
+
+def is_elliptical(text: str) -> bool:
+    """A follow-up that leans on earlier turns: "And from France?", "What about women?", "How many of them..."."""
+    content = [t for t in terms(text)]
+    if _ELLIPSIS_START.search(text):
+        return True
+    if _ANAPHORA.search(text) and len(content) <= 5:
+        return True
+    return not _WH.search(text) and len(content) <= 3
+
+
+def analyze(
+    text: str,
+    idf: dict[str, float],
+    default_idf: float,
+    gazetteer: Gazetteer | None = None,
+    context: list[str] | None = None,
+) -> Question:
+    """Analyse ``text``; ``context`` holds earlier (already resolved) turns for follow-ups, newest last."""
+    kind = answer_type(text)
+    weights: dict[str, float] = {}
+    own = terms(text)
+    for t in own:
+        weights[t] = max(weights.get(t, 0.0), idf.get(t, default_idf))
+    names: list[str] = []
+    unknown: list[str] = []
+    gaz = gazetteer.find(own) if gazetteer else []
+    for key, label in gaz:
+        if label in ("GPE", "LOC", "PERSON", "NORP", "FAC"):
+            names.extend(key)
+    # Capitalised words the corpus never mentions ("Brazil") cannot be answered from it.
+    for m in _CAPITALIZED.finditer(text):
+        if m.start() == 0 or text[: m.start()].rstrip().endswith((".", "?", "!", ":")):
+            continue
+        for t in terms(m.group(0)):
+            if t not in idf and not t.isdigit():
+                unknown.append(t)
+
+    focus = focus_terms(text)
+    if context:
+        prev = context[-1]
+        prev_type = answer_type(prev)
+        if kind == "other" or not _WH.search(text):
+            kind = prev_type
+        if not focus:
+            focus = focus_terms(prev)
+        prev_terms = terms(prev)
+        prev_names = [
+            t
+            for key, label in (gazetteer.find(prev_terms) if gazetteer else [])
+            for t in key
+            if label in ("GPE", "LOC", "PERSON", "NORP", "FAC")
+        ]
+        new_names = set(names)
+        for t in prev_terms:
+            # A name in the new turn replaces the earlier turn's name ("And from France?").
+            if new_names and t in prev_names:
+                continue
+            if t not in weights:
+                weights[t] = 0.6 * idf.get(t, default_idf)
+        if not new_names:
+            names.extend(prev_names)
+    values = tuple(s.value for s in find_numbers(text) if s.value is not None and s.unit != "year")
+    return Question(
+        text=text,
+        answer_type=kind,
+        weights=weights,
+        focus=focus,
+        names=tuple(dict.fromkeys(names)),
+        unknown_names=tuple(dict.fromkeys(unknown)),
+        values=values,
+    )

@@ -1,0 +1,70 @@
+"""Readable terminal output for a Result: the answer, highlighted figures, numbered sources."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from qa.models import Result
+
+
+def _fmt_value(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    v = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+    return f"{v} {unit}" if unit and unit not in ("date", "year") else v
+
+
+def highlight(text: str, offset: int, spans: list[tuple[int, int]], answer: tuple[int, int] | None) -> str:
+    """Rich markup: every figure in cyan, the answer span bold on yellow."""
+    out, pos = [], 0
+    marks = sorted(set(spans) | ({answer} if answer else set()))
+    for a, b in marks:
+        a, b = a - offset, b - offset
+        if a < pos or b > len(text) or a < 0:
+            continue
+        out.append(escape(text[pos:a]))
+        style = "bold black on yellow" if answer and (a + offset, b + offset) == answer else "bold cyan"
+        out.append(f"[{style}]{escape(text[a:b])}[/]")
+        pos = b
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def render(result: Result, console: Console) -> None:
+    titles = result.titles
+
+    def source_name(doc_id: str) -> str:
+        title, date = titles.get(doc_id, (None, None))
+        name = title or doc_id
+        return f"{name} ({date})" if date else name
+
+    if result.resolved_question:
+        console.print(f"[dim]read as: {escape(result.resolved_question)}[/]")
+    if result.abstained or result.answer is None:
+        console.print("[bold]Not found in these articles.[/] The closest passages:")
+        for i, p in enumerate(result.passages[:3], 1):
+            console.print(f"  [{i}] {escape(source_name(p.chunk.doc_id))}: {escape(p.chunk.text[:240])}")
+        return
+    ans = result.answer
+    value = _fmt_value(ans.value, ans.unit)
+    extra = f"  [dim]({value})[/]" if value and value != ans.text else ""
+    console.print(f"[bold]{escape(ans.text)}[/]{extra}   [dim]confidence {result.confidence:.2f}[/]")
+    if result.support > 1:
+        console.print(f"stated by {result.support} of {result.articles} articles")
+    if result.conflicts:
+        console.print("[bold red]Sources disagree:[/]")
+        console.print(f"  {escape(ans.text)} — {escape(source_name(ans.doc_id))}")
+        for c in result.conflicts:
+            console.print(f"  {escape(c.text)} — {escape(source_name(c.doc_id))}")
+    if result.passages:
+        p = result.passages[0]
+        spans = [(s.start, s.end) for s in p.chunk.spans]
+        mark = (ans.start, ans.end) if ans.doc_id == p.chunk.doc_id else None
+        console.print()
+        console.print(highlight(p.chunk.text, p.chunk.start, spans, mark))
+    console.print()
+    for i, c in enumerate(result.citations, 1):
+        console.print(f"[bold][{i}][/] {escape(source_name(c.doc_id))} [dim]{c.doc_id} {c.start}-{c.end}[/]")
+        mark = (c.answer_start, c.answer_end) if c.answer_start is not None else None
+        console.print(f"    “{highlight(c.quote, c.start, [], mark)}”")  # type: ignore[arg-type]

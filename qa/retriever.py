@@ -1,0 +1,57 @@
+"""Hybrid passage retrieval: dense (FAISS) and BM25, fused by weighted reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.index import Index
+from qa.models import Passage
+from qa.text import terms
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    k: int = 60
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.0
+    depth: int = 100  # how many hits each retriever contributes
+
+
+class Retriever:
+    def __init__(self, index: Index, settings: FusionSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or FusionSettings()
+
+    def dense(self, query_vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        n = self.index.faiss.ntotal
+        scores, ids = self.index.faiss.search(query_vec.reshape(1, -1).astype(np.float32), min(depth, n))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def sparse(self, query: str, depth: int) -> list[tuple[int, float]]:
+        toks = [t for t in terms(query) if t in self.index.bm25.vocab_dict]
+        if not toks:
+            return []
+        scores = self.index.bm25.get_scores(toks)
+        k = min(depth, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def search(self, query: str, top_k: int = 10, query_vec: np.ndarray | None = None) -> list[Passage]:
+        s = self.settings
+        if query_vec is None:
+            query_vec = self.index.encoder.encode([query])[0]
+        fused: dict[int, float] = {}
+        for weight, hits in (
+            (s.dense_weight, self.dense(query_vec, s.depth)),
+            (s.sparse_weight, self.sparse(query, s.depth)),
+        ):
+            for rank, (cid, _) in enumerate(hits):
+                fused[cid] = fused.get(cid, 0.0) + weight / (s.k + rank + 1)
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+        chunks = self.index.chunks
+        top = best[0][1] if best else 1.0
+        # Scores scaled so the best passage is 1.0: comparable across questions.
+        return [Passage(chunks[cid], score / top) for cid, score in best]
