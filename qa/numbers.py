@@ -83,7 +83,37 @@ _FRACTION_RE = re.compile(
 _HEDGE_RE = re.compile(rf"\b({'|'.join(re.escape(h) for h in HEDGES)})\s+(?:the\s+)?$", re.IGNORECASE)
 # Words that may follow a bare year without making it a count ("in 2014 on territories").
 _YEAR_FOLLOWERS = frozenset(
-    ["on", "in", "at", "to", "and", "or", "but", "as", "when", "after", "before", "by", "from", "the", "a", "an", "was", "were", "is", "had", "has", "of", "that", "which", "with", "for", "since", "until", "while"]
+    [
+        "on",
+        "in",
+        "at",
+        "to",
+        "and",
+        "or",
+        "but",
+        "as",
+        "when",
+        "after",
+        "before",
+        "by",
+        "from",
+        "the",
+        "a",
+        "an",
+        "was",
+        "were",
+        "is",
+        "had",
+        "has",
+        "of",
+        "that",
+        "which",
+        "with",
+        "for",
+        "since",
+        "until",
+        "while",
+    ]
 )
 
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from qa.numbers import find_numbers
 from qa.text import STOPWORDS, stem, terms
 
+NAME_LABELS = frozenset({"GPE", "LOC", "PERSON", "NORP", "FAC"})
 NUMERIC_TYPES = frozenset({"count", "percent", "money", "year", "date", "number"})
 ENTITY_LABELS = {
-    "person": {"PERSON"},
+    "person": {"PERSON", "ORG"},
     "place": {"GPE", "LOC", "FAC"},
     "org": {"ORG"},
     "group": {"NORP", "ORG"},
@@ -42,7 +43,7 @@ _TYPE_RULES: list[tuple[str, str]] = [
         "person",
     ),
     (
-        r"\bwhere\b|\b(?:which|what) (?:country|countries|city|cities|nation|region|state|place|town|capital|continent)\b",
+        r"\bwhere\b|\b(?:which|what)(?: \w+)? (?:country|countries|city|cities|nation|region|state|place|town|capital|continent)\b",
         "place",
     ),
     (
@@ -106,11 +107,14 @@ class Gazetteer:
 
 
 def answer_type(text: str) -> str:
+    """The type named by the earliest wh-phrase ("Which country ... number of" asks for a place)."""
     low = text.lower()
-    for pattern, kind in _TYPE_RULES:
-        if re.search(pattern, low):
-            return kind
-    return "other"
+    found = []
+    for order, (pattern, kind) in enumerate(_TYPE_RULES):
+        m = re.search(pattern, low)
+        if m:
+            found.append((m.start(), order, kind))
+    return min(found)[2] if found else "other"
 
 
 def focus_terms(text: str) -> tuple[str, ...]:
@@ -143,12 +147,49 @@ def is_elliptical(text: str) -> bool:
     return not _WH.search(text) and len(content) <= 3
 
 
+class Vocabulary:
+    """The corpus's terms, to map a question's word forms onto the corpus's ("Russians" -> "russia")."""
+
+    def __init__(self, known: set[str] | dict[str, float]) -> None:
+        self.known = known
+        self.by_prefix: dict[str, list[str]] = {}
+        for t in known:
+            if len(t) >= 5 and t.isalpha():
+                self.by_prefix.setdefault(t[:4], []).append(t)
+
+    def variants(self, term: str) -> list[str]:
+        """Corpus terms sharing all but at most one letter of the shorter form's start."""
+        if len(term) < 5 or not term.isalpha():
+            return []
+        out = []
+        for c in self.by_prefix.get(term[:4], ()):
+            if c == term:
+                continue
+            n = next(
+                (i for i, (x, y) in enumerate(zip(c, term, strict=False)) if x != y), min(len(c), len(term))
+            )
+            if n >= max(5, min(len(c), len(term)) - 1):
+                out.append(c)
+        return out
+
+
+def _names(text: str, gazetteer: Gazetteer | None) -> list[str]:
+    """Terms of capitalised corpus names of places, people and peoples in ``text`` ("Tunisia", "British")."""
+    if gazetteer is None:
+        return []
+    capital = {t for m in _CAPITALIZED.finditer(text) if m.start() > 0 for t in terms(m.group(0))}
+    return [
+        t for key, label in gazetteer.find(terms(text)) if label in NAME_LABELS for t in key if t in capital
+    ]
+
+
 def analyze(
     text: str,
     idf: dict[str, float],
     default_idf: float,
     gazetteer: Gazetteer | None = None,
     context: list[str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Question:
     """Analyse ``text``; ``context`` holds earlier (already resolved) turns for follow-ups, newest last."""
     kind = answer_type(text)
@@ -158,16 +199,19 @@ def analyze(
         weights[t] = max(weights.get(t, 0.0), idf.get(t, default_idf))
     names: list[str] = []
     unknown: list[str] = []
-    gaz = gazetteer.find(own) if gazetteer else []
-    for key, label in gaz:
-        if label in ("GPE", "LOC", "PERSON", "NORP", "FAC"):
-            names.extend(key)
+    names.extend(_names(text, gazetteer))
+    if vocabulary is not None:
+        for t in list(weights):
+            for v in vocabulary.variants(t):
+                weights.setdefault(v, 0.9 * weights[t])
+                if t in names and v not in names:
+                    names.append(v)
     # Capitalised words the corpus never mentions ("Brazil") cannot be answered from it.
     for m in _CAPITALIZED.finditer(text):
         if m.start() == 0 or text[: m.start()].rstrip().endswith((".", "?", "!", ":")):
             continue
         for t in terms(m.group(0)):
-            if t not in idf and not t.isdigit():
+            if t not in idf and not t.isdigit() and not (vocabulary and vocabulary.variants(t)):
                 unknown.append(t)
 
     focus = focus_terms(text)
@@ -179,12 +223,7 @@ def analyze(
         if not focus:
             focus = focus_terms(prev)
         prev_terms = terms(prev)
-        prev_names = [
-            t
-            for key, label in (gazetteer.find(prev_terms) if gazetteer else [])
-            for t in key
-            if label in ("GPE", "LOC", "PERSON", "NORP", "FAC")
-        ]
+        prev_names = _names(prev, gazetteer)
         new_names = set(names)
         for t in prev_terms:
             # A name in the new turn replaces the earlier turn's name ("And from France?").

@@ -8,16 +8,25 @@ France": France binds to 1,910). Names the question is about must stand in the s
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from qa.index import Index
 from qa.models import Chunk, Passage
 from qa.question import ENTITY_LABELS, Question
-from qa.text import term_offsets, terms
+from qa.text import STOPWORDS, stem, term_offsets, terms
 
 _PART_OF = re.compile(
     r"^\s+(?:out\s+)?of\s+(?:the\s+|some\s+|around\s+|about\s+|an\s+estimated\s+|roughly\s+)*$"
+)
+# Where a counted noun phrase ends and the clause's predicate begins: "129 fighters who left the US |are
+# now back", "850 British jihadists |have travelled", "3,417 fighters from Russia|; 760 of ...".
+_PREDICATE = re.compile(
+    r"\b(?:are|is|was|were|have|has|had|will|would|remain|remains|now|include|includes)\b|[;:–—()]|,\s", re.I
 )
 _NUMERIC_UNITS = {
     "count": {None},
@@ -46,15 +55,28 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ReaderSettings:
-    w_context: float = 0.6
-    w_focus: float = 0.15
-    w_retrieval: float = 0.15
-    w_names: float = 0.1
+    w_context: float = 0.35
+    w_semantic: float = 0.3
+    w_focus: float = 0.1
+    w_phrase: float = 0.1
+    w_retrieval: float = 0.1
+    w_names: float = 0.05
     distance_scale: float = 4.0
     blocked: float = 0.35
     previous_sentence: float = 0.3
-    whole_penalty: float = 0.9
+    part_alone: float = 0.92
+    left_distance: float = 1.5  # words before a figure bind to it less than words after it
+    noun_phrase: int = 4  # tokens after a figure that say what it counts
     top_passages: int = 8
+
+
+SentenceVectors = Callable[[list[tuple[str, int, int]]], dict[tuple[str, int, int], np.ndarray]]
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    toks = [(t, t in STOPWORDS) for t in (w.lower() for w in re.findall(r"[\w’']+", text))]
+    stems = [(stem(t) if not stop else t, stop) for t, stop in toks]
+    return {(a, b) for (a, sa), (b, sb) in itertools.pairwise(stems) if not (sa and sb)}
 
 
 class Reader:
@@ -62,17 +84,42 @@ class Reader:
         self.index = index
         self.settings = settings or ReaderSettings()
 
-    def read(self, q: Question, passages: list[Passage]) -> list[Candidate]:
+    def read(
+        self,
+        q: Question,
+        passages: list[Passage],
+        qvec: np.ndarray | None = None,
+        sentence_vectors: SentenceVectors | None = None,
+    ) -> list[Candidate]:
+        top = passages[: self.settings.top_passages]
+        sims: dict[tuple[str, int, int], float] = {}
+        if qvec is not None and sentence_vectors is not None:
+            keys = list(dict.fromkeys((p.chunk.doc_id, a, b) for p in top for a, b in p.chunk.sentences))
+            sims = {k: float(v @ qvec) for k, v in sentence_vectors(keys).items()}
+        qgrams = _bigrams(q.text)
         out: list[Candidate] = []
         seen: set[tuple[int, int, str]] = set()
-        for passage in passages[: self.settings.top_passages]:
-            for cand in self._passage(q, passage):
+        for passage in top:
+            for cand in self._passage(q, passage, sims, qgrams):
                 key = (cand.start, cand.end, cand.doc_id)
                 if key not in seen:  # overlapping chunks repeat sentences
                     seen.add(key)
                     out.append(cand)
         out.sort(key=lambda c: -c.score)
         return out
+
+    def support(
+        self, q: Question, passages: list[Passage], keep: Callable[[Candidate], bool]
+    ) -> list[Candidate]:
+        """Candidates that ``keep`` accepts in passages beyond the ones read closely (no embeddings):
+        more articles that state the chosen answer."""
+        qgrams = _bigrams(q.text)
+        return [
+            c
+            for p in passages[self.settings.top_passages :]
+            for c in self._passage(q, p, {}, qgrams)
+            if keep(c)
+        ]
 
     # ----------------------------------------------------------------------------------------------
     def _items(self, q: Question, chunk: Chunk) -> list[tuple[int, int, str, float | None, str | None, str]]:
@@ -94,7 +141,7 @@ class Reader:
                     items.append((e.start, e.end, e.text, None, None, "entity"))
         return items
 
-    def _passage(self, q: Question, passage: Passage) -> list[Candidate]:
+    def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]
         s = self.settings
         chunk = passage.chunk
         text = self.index.article_by_id[chunk.doc_id].text
@@ -103,15 +150,17 @@ class Reader:
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
-            toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
-            prev_terms: set[str] = set()
-            if si > 0:
-                pa, pb = chunk.sentences[si - 1]
-                prev_terms = set(terms(text[pa:pb]))
+            sem = sims.get((chunk.doc_id, a, b), 0.0)
+            phrase = len(qgrams & _bigrams(text[a:b])) / len(qgrams) if qgrams else 0.0
             if not in_sentence:
-                if q.answer_type == "other" and toks:
-                    overlap = sum(q.weights.get(t, 0) for t in {t for t, _, _ in toks}) / total
-                    score = 0.5 * overlap + s.w_retrieval * passage.score
+                if q.answer_type == "other" and b > a:
+                    overlap = sum(q.weights.get(t, 0) for t in set(terms(text[a:b]))) / total
+                    score = (
+                        s.w_context * overlap
+                        + s.w_semantic * sem
+                        + s.w_phrase * phrase
+                        + s.w_retrieval * passage.score
+                    )
                     out.append(
                         Candidate(
                             text[a:b],
@@ -122,83 +171,115 @@ class Reader:
                             chunk.doc_id,
                             chunk.id,
                             (a, b),
-                            score,
+                            score * 0.8,
                             overlap,
                             "sentence",
                         )
                     )
                 continue
+            toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
+            prev_terms: set[str] = set()
+            if si > 0:
+                pa, pb = chunk.sentences[si - 1]
+                prev_terms = set(terms(text[pa:pb]))
             starts = [x for _, x, _ in toks]
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
+                ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
+                context, focus, names, alone = ctx
+                score = (
+                    s.w_context * context
+                    + s.w_semantic * sem
+                    + s.w_focus * focus
+                    + s.w_phrase * phrase
+                    + s.w_retrieval * passage.score
+                    + s.w_names * names
+                )
+                if q.names and names < 0.2:
+                    score *= 0.3  # the sentence is not about the place or person asked about
+                if alone:
+                    score *= s.part_alone
                 out.append(
-                    self._score(q, passage, text, toks, positions, prev_terms, it, in_sentence, total, (a, b))
+                    Candidate(
+                        it[2],
+                        it[0],
+                        it[1],
+                        it[3],
+                        it[4],
+                        chunk.doc_id,
+                        chunk.id,
+                        (a, b),
+                        score,
+                        context,
+                        it[5],
+                    )
                 )
         return out
 
-    def _score(self, q, passage, text, toks, positions, prev_terms, item, siblings, total, sentence):  # type: ignore[no-untyped-def]
+    def _context(self, q, text, toks, starts, positions, prev_terms, item, siblings, total):  # type: ignore[no-untyped-def]
+        """(context, focus, names, part_without_qualifier) for one candidate in its sentence."""
         s = self.settings
-        start, end, ctext, value, unit, kind = item
-        starts = [x for _, x, _ in toks]
+        start, end = item[0], item[1]
         lo = bisect.bisect_left(starts, start)
         hi = max(lo, bisect.bisect_left(starts, end) - 1)
-        # "400 of the 3,417 fighters": the part (400) reads its context through the whole (3,417).
+        # "400 of the 3,417 fighters from Russia": the part (400) reads the whole's noun phrase; what the
+        # sentence says outside that phrase ("returned") qualifies the part, not the whole.
         partner = None
         for other in siblings:
-            if other is not item and _PART_OF.match(text[end : other[0]] + " ") and other[0] > end:
+            if other is not item and other[0] > end and _PART_OF.match(text[end : other[0]] + " "):
                 partner = bisect.bisect_left(starts, other[0])
                 break
-        is_whole = any(
-            other is not item and other[1] <= start and _PART_OF.match(text[other[1] : start] + " ")
-            for other in siblings
-        )
+        part_lo = None
+        for other in siblings:
+            if other is not item and other[1] <= start and _PART_OF.match(text[other[1] : start] + " "):
+                part_lo = bisect.bisect_left(starts, other[0])
         reach_hi = partner if partner is not None else hi
+        # The whole owns its noun phrase, up to where the predicate starts; the rest is about the part.
+        np_end = len(toks)
+        whole_start = starts[partner] if partner is not None else (start if part_lo is not None else None)
+        if whole_start is not None:
+            whole_end = next((o[1] for o in siblings if o[0] == whole_start), end)
+            m = _PREDICATE.search(text, whole_end, toks[-1][2] if toks else whole_end)
+            np_end = bisect.bisect_left(starts, m.start()) if m else len(toks)
         blockers = [p for p in positions if p < lo or p > reach_hi]
 
         def contribution(pos: int) -> float:
             if lo <= pos <= reach_hi:
                 return 1.0
-            d = lo - pos if pos < lo else pos - reach_hi
+            if part_lo is not None and (pos < part_lo or pos >= np_end):
+                return 0.0
+            d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
             between = any((pos < p < lo) if pos < lo else (reach_hi < p < pos) for p in blockers)
             f = 1.0 / (1.0 + d / s.distance_scale)
             return f * (s.blocked if between else 1.0)
 
         best: dict[str, float] = {}
+        outside = 0.0
         for i, (t, x, _y) in enumerate(toks):
             if not t or t not in q.weights or (start <= x < end):
                 continue
             c = contribution(i)
+            if partner is not None and (i < lo or i >= np_end) and t not in q.focus:
+                outside = max(outside, c)
             if c > best.get(t, 0.0):
                 best[t] = c
-        for t in prev_terms:
-            if t in q.weights and best.get(t, 0.0) < s.previous_sentence:
-                best[t] = s.previous_sentence
+        names = 1.0
+        if q.names:
+            nw = {n: q.weights.get(n, 1.0) for n in q.names}
+            names = sum(w * best.get(n, 0.0) for n, w in nw.items()) / sum(nw.values())
+        if part_lo is None:
+            for t in prev_terms:
+                if t in q.weights and best.get(t, 0.0) < s.previous_sentence:
+                    best[t] = s.previous_sentence
+                    if partner is not None and t not in q.focus:
+                        outside = max(outside, s.previous_sentence)
         context = sum(q.weights[t] * c for t, c in best.items()) / total
 
         focus = 0.0
         if q.focus:
-            after = [t for t, _, _ in toks[reach_hi + 1 : reach_hi + 5] if t]
+            nxt = min([p for p in positions if p > reach_hi] + [len(toks)])
+            after = [t for t, _, _ in toks[reach_hi + 1 : min(nxt, reach_hi + 1 + s.noun_phrase)] if t]
             near = {t for t, _, _ in toks[max(0, lo - 4) : reach_hi + 5] if t}
             hits = sum(1.0 if f in after else 0.5 if f in near else 0.0 for f in q.focus)
             focus = hits / len(q.focus)
-        names = 1.0
-        if q.names:
-            names = sum(best.get(n, 0.0) for n in q.names) / len(q.names)
-        score = s.w_context * context + s.w_focus * focus + s.w_retrieval * passage.score + s.w_names * names
-        if q.names and names < 0.2:
-            score *= 0.3  # the sentence is not about the place or person asked about
-        if is_whole:
-            score *= s.whole_penalty
-        return Candidate(
-            ctext,
-            start,
-            end,
-            value,
-            unit,
-            passage.chunk.doc_id,
-            passage.chunk.id,
-            sentence,
-            score,
-            context,
-            kind,
-        )
+        return context, focus, names, partner is not None and outside == 0.0

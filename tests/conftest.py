@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = ROOT / "corpus"
+SQUAD = SHARED / "data" / "squad-dev-v1.1.json"
+REUTERS = SHARED / "data" / "reuters21578.jsonl.gz"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled articles."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(SEEDS, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus indexed with the deterministic fake encoder (NER on: the reader needs entities)."""
+    from qa.index import BuildSettings, build_index
+
+    path = tmp_path_factory.mktemp("hash-index")
+    build_index(SEEDS, path, BuildSettings(encoder="hash-256", ner=True))
+    return path

@@ -1,0 +1,132 @@
+"""The CLI through its entry point (python -m qa), on an index built with the fake encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ROOT
+
+
+def qa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
+
+
+def test_ask_json_contract(hash_index: Path) -> None:
+    r = qa("ask", "How many foreign fighters have returned home?", "--index", str(hash_index), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"id", "question", "abstained", "answer", "passages", "citations", "conflicts"} <= set(out)
+    assert out["abstained"] is False
+    assert out["answer"]["value"] == 5600
+    assert {"text", "value", "unit", "doc_id", "start", "end"} <= set(out["answer"])
+    for p in out["passages"]:
+        assert {"doc_id", "title", "date", "text", "start", "end", "score", "spans"} <= set(p)
+    for c in out["citations"]:
+        assert {"doc_id", "title", "date", "start", "end", "quote"} <= set(c)
+
+
+def test_ask_readable_by_default(hash_index: Path) -> None:
+    r = qa("ask", "How many foreign fighters have returned home?", "--index", str(hash_index))
+    assert r.returncode == 0
+    assert "5,600" in r.stdout and "[1]" in r.stdout
+
+
+def test_history_resolves_a_follow_up(hash_index: Path) -> None:
+    r = qa(
+        "ask",
+        "And from France?",
+        "--history",
+        "How many foreign fighters have returned home?",
+        "--index",
+        str(hash_index),
+        "--json",
+    )
+    out = json.loads(r.stdout)
+    assert out["resolved_question"] and "France" in out["resolved_question"]
+    assert "returned" in out["resolved_question"]
+
+
+def test_batch_answers_every_line_in_order(hash_index: Path, tmp_path: Path) -> None:
+    lines = [
+        {"id": "a", "question": "How many foreign fighters have returned home?"},
+        "not json",
+        {
+            "id": "b",
+            "question": "And from France?",
+            "history": ["How many foreign fighters have returned home?"],
+        },
+        {"id": "c", "question": "   "},
+    ]
+    f = tmp_path / "q.jsonl"
+    f.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", "utf-8")
+    r = qa("ask", "--batch", str(f), "--json", "--index", str(hash_index))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [row.get("id") for row in rows] == ["a", None, "b", "c"]
+    assert rows[1]["line"] == 2 and "error" in rows[1]
+    assert rows[3]["error"] == "the question is empty"
+    assert "Traceback" not in r.stderr
+
+
+def test_user_errors_are_one_line(hash_index: Path, tmp_path: Path) -> None:
+    for args in (
+        ("ask", "", "--index", str(hash_index)),
+        ("ask", "x", "--index", str(tmp_path / "none"), "--corpus", str(tmp_path / "nocorpus")),
+        ("ask", "--batch", str(tmp_path / "missing.jsonl"), "--index", str(hash_index)),
+        ("index", "--corpus", str(tmp_path / "nocorpus"), "--index", str(tmp_path / "i")),
+    ):
+        r = qa(*args)
+        assert r.returncode == 2, args
+        assert "Traceback" not in r.stderr
+        assert r.stderr.strip().startswith("error:") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_damaged_index_message(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert (
+        qa(
+            "index", "--corpus", str(corpus), "--index", str(idx), "--encoder", "hash-64", "--no-ner"
+        ).returncode
+        == 0
+    )
+    (idx / "manifest.json").write_text("garbage", "utf-8")
+    r = qa("ask", "How many?", "--index", str(idx))
+    assert r.returncode == 2 and "qa index --index" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_index_is_built_and_stale_index_updated(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert (
+        qa(
+            "index", "--corpus", str(corpus), "--index", str(idx), "--encoder", "hash-64", "--no-ner"
+        ).returncode
+        == 0
+    )
+    (corpus / "extra.txt").write_text("The council counted 4,321 votes.", "utf-8")
+    r = qa("ask", "How many votes did the council count?", "--index", str(idx), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "updating the index" in r.stderr
+    assert json.loads(r.stdout)["answer"]["value"] == 4321
+
+
+def test_chat_keeps_the_conversation(hash_index: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    r = subprocess.run(
+        [sys.executable, "-m", "qa", "chat", "--index", str(hash_index)],
+        input="How many foreign fighters have returned home?\nAnd from France?\nexit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "5,600" in r.stdout
+    assert "read as:" in r.stdout and "France" in r.stdout

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.chunking import ChunkSettings
+from qa.index import BuildSettings, Index, IndexError_, build_index
+
+FAST = BuildSettings(encoder="hash-64", ner=False)
+
+
+def test_round_trip(corpus: Path, tmp_path: Path) -> None:
+    built = build_index(corpus, tmp_path / "idx", FAST)
+    loaded = Index.load(tmp_path / "idx")
+    assert loaded.manifest == built.manifest
+    m = loaded.manifest
+    assert m["counts"]["articles"] == 5 and m["counts"]["chunks"] == len(loaded.chunks) > 5
+    assert m["dimension"] == 64 and m["settings"]["chunking"] == {"max_words": 80, "overlap_sentences": 1}
+    assert loaded.faiss.ntotal == len(loaded.chunks)
+    for c in loaded.chunks:
+        assert loaded.article_by_id[c.doc_id].text[c.start : c.end] == c.text
+    # Only the files the manifest names, plus itself and the lock.
+    names = {p.name for p in (tmp_path / "idx").iterdir()}
+    assert names == {"manifest.json", ".lock", m["vectors"], m["store"], m["bm25"]}
+    assert not any(p.suffix == ".pkl" for p in (tmp_path / "idx").rglob("*"))
+
+
+def test_staleness_and_incremental_update(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(corpus, idx, FAST)
+    assert Index.load(idx).is_stale() is None
+    (corpus / "new.txt").write_text("A new article says 12 ships sank.", "utf-8")
+    assert "changed" in (Index.load(idx).is_stale() or "")
+    rebuilt = build_index(corpus, idx, FAST)
+    assert rebuilt.manifest["counts"]["articles"] == 6
+    assert rebuilt.manifest["counts"]["embedded"] == 1  # only the new article
+    assert Index.load(idx).is_stale() is None
+
+
+def test_damaged_file_is_detected(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    m = build_index(corpus, idx, FAST).manifest
+    target = idx / m["vectors"]
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(IndexError_, match="damaged"):
+        Index.load(idx)
+    build_index(corpus, idx, FAST)  # qa index repairs it
+    Index.load(idx)
+
+
+def test_foreign_settings_are_refused(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    build_index(corpus, idx, FAST)
+    other = BuildSettings(encoder="hash-32", chunking=ChunkSettings(40, 0), ner=False)
+    with pytest.raises(IndexError_, match=r"encoder.*hash-64.*hash-32.*chunking"):
+        Index.load(idx).check_compatible(other)
+
+
+def test_unreadable_manifest(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{not json", "utf-8")
+    with pytest.raises(IndexError_, match="unreadable manifest"):
+        Index.load(tmp_path)
+    with pytest.raises(IndexError_, match="no index"):
+        Index.load(tmp_path / "missing")
+
+
+def test_failed_build_keeps_the_previous_index(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    idx = tmp_path / "idx"
+    before = build_index(corpus, idx, FAST).manifest
+    (corpus / "new.txt").write_text("Another article with 7 numbers.", "utf-8")
+
+    import bm25s
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bm25s.BM25, "save", boom)
+    with pytest.raises(OSError):
+        build_index(corpus, idx, FAST)
+    after = Index.load(idx)
+    assert after.manifest == before
+    assert json.loads((idx / "manifest.json").read_text())["counts"]["articles"] == 5
+
+
+def test_second_writer_gets_a_clear_message(corpus: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    with FileLock(str(idx / ".lock")), pytest.raises(IndexError_, match="another 'qa index'"):
+        build_index(corpus, idx, FAST)
