@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine (see README): `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test eval clean
+
+# torch is installed first, pinned to the local CPU wheel: unpinned, pip would pull CUDA builds.
+$(BIN)/qa: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip check
+	touch $@
+
+setup: $(BIN)/qa
+
+demo: setup
+	$(BIN)/qa index
+	$(BIN)/qa ask "How many foreign fighters have returned home?"
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+eval: setup
+	$(BIN)/qa index
+	$(BIN)/qa eval
+
+clean:
+	rm -rf index .pytest_cache .ruff_cache
