@@ -29,6 +29,9 @@ class AgreementSettings:
     cite_ratio: float = 0.55  # a candidate counts as support if it scores this close to the best
     conflict_ratio: float = 0.8  # another value this close to the best, from another article: a conflict
     max_conflicts: int = 3
+    # Two reports of one figure differ by a typo or an update, not by an order of magnitude: values
+    # further apart than this are taken to be different facts.
+    max_spread: float = 2.0
 
 
 def candidate_key(c: Candidate) -> tuple[object, ...]:
@@ -78,6 +81,9 @@ def conflicts(groups: list[Group], settings: AgreementSettings) -> list[Candidat
         if g.key[0] != "n" or g.key[1] != top.key[1]:
             continue
         if b.score < settings.conflict_ratio * top.best.score or b.doc_id in top_docs:
+            continue
+        lo, hi = sorted((abs(float(g.key[2])), abs(float(top.key[2]))))  # type: ignore[arg-type]
+        if lo == 0 or hi / lo > settings.max_spread:
             continue
         out.append(b)
         if len(out) >= settings.max_conflicts:

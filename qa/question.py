@@ -120,10 +120,10 @@ def answer_type(text: str) -> str:
 def focus_terms(text: str) -> tuple[str, ...]:
     """The noun phrase being counted or asked for: after "how many"/"number of"/"which"/"what"."""
     m = re.search(
-        r"\b(?:how many|number of|how much|what|which|percentage of|proportion of|share of)\s+((?:[\w’'-]+\s*){1,4})",
+        r"\b(?:how many|number of|how much|percentage of|proportion of|share of)\s+((?:[\w’'-]+\s*){1,4})",
         text,
         re.I,
-    )
+    ) or re.search(r"\b(?:what|which)\s+((?:[\w’'-]+\s*){1,4})", text, re.I)
     if not m:
         return ()
     out = []
@@ -201,10 +201,13 @@ def analyze(
     unknown: list[str] = []
     names.extend(_names(text, gazetteer))
     if vocabulary is not None:
+        capital = {t for m in _CAPITALIZED.finditer(text) if m.start() > 0 for t in terms(m.group(0))}
         for t in list(weights):
             for v in vocabulary.variants(t):
                 weights.setdefault(v, 0.9 * weights[t])
-                if t in names and v not in names:
+                # "Tunisians" names the corpus's "Tunisia".
+                is_name = gazetteer is not None and gazetteer.labels.get((v,)) in NAME_LABELS
+                if (t in names or (t in capital and is_name)) and v not in names:
                     names.append(v)
     # Capitalised words the corpus never mentions ("Brazil") cannot be answered from it.
     for m in _CAPITALIZED.finditer(text):

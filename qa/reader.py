@@ -28,6 +28,7 @@ _PART_OF = re.compile(
 _PREDICATE = re.compile(
     r"\b(?:are|is|was|were|have|has|had|will|would|remain|remains|now|include|includes)\b|[;:–—()]|,\s", re.I
 )
+_PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
 _NUMERIC_UNITS = {
     "count": {None},
     "number": {None, "percent", "fraction"},
@@ -147,6 +148,8 @@ class Reader:
         text = self.index.article_by_id[chunk.doc_id].text
         items = self._items(q, chunk)
         total = sum(q.weights.values()) or 1.0
+        # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
+        key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
@@ -178,6 +181,7 @@ class Reader:
                     )
                 continue
             toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
+            sent_terms = [t for t, _, _ in toks if t]
             prev_terms: set[str] = set()
             if si > 0:
                 pa, pb = chunk.sentences[si - 1]
@@ -187,6 +191,7 @@ class Reader:
             for it in in_sentence:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
                 context, focus, names, alone = ctx
+                present = set(sent_terms) | (prev_terms if _PRONOUN_START.match(text[a:b]) else set())
                 score = (
                     s.w_context * context
                     + s.w_semantic * sem
@@ -195,7 +200,7 @@ class Reader:
                     + s.w_retrieval * passage.score
                     + s.w_names * names
                 )
-                if q.names and names < 0.2:
+                if key_name and key_name not in present:
                     score *= 0.3  # the sentence is not about the place or person asked about
                 if alone:
                     score *= s.part_alone
@@ -246,12 +251,14 @@ class Reader:
         def contribution(pos: int) -> float:
             if lo <= pos <= reach_hi:
                 return 1.0
+            a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
+            clause = ";" in text[a:b]
             if part_lo is not None and (pos < part_lo or pos >= np_end):
                 return 0.0
             d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
             between = any((pos < p < lo) if pos < lo else (reach_hi < p < pos) for p in blockers)
             f = 1.0 / (1.0 + d / s.distance_scale)
-            return f * (s.blocked if between else 1.0)
+            return f * (s.blocked if between or clause else 1.0)
 
         best: dict[str, float] = {}
         outside = 0.0
