@@ -18,6 +18,11 @@ def qa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+def fast_index(corpus: Path, idx: Path) -> None:
+    r = qa("index", "--corpus", str(corpus), "--index", str(idx), "--encoder", "hash-64", "--no-ner")
+    assert r.returncode == 0, r.stderr
+
+
 def test_ask_json_contract(hash_index: Path) -> None:
     r = qa("ask", "How many foreign fighters have returned home?", "--index", str(hash_index), "--json")
     assert r.returncode == 0, r.stderr
@@ -90,12 +95,7 @@ def test_user_errors_are_one_line(hash_index: Path, tmp_path: Path) -> None:
 
 def test_damaged_index_message(corpus: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
-    assert (
-        qa(
-            "index", "--corpus", str(corpus), "--index", str(idx), "--encoder", "hash-64", "--no-ner"
-        ).returncode
-        == 0
-    )
+    fast_index(corpus, idx)
     (idx / "manifest.json").write_text("garbage", "utf-8")
     r = qa("ask", "How many?", "--index", str(idx))
     assert r.returncode == 2 and "qa index --index" in r.stderr and "Traceback" not in r.stderr
@@ -103,12 +103,7 @@ def test_damaged_index_message(corpus: Path, tmp_path: Path) -> None:
 
 def test_missing_index_is_built_and_stale_index_updated(corpus: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
-    assert (
-        qa(
-            "index", "--corpus", str(corpus), "--index", str(idx), "--encoder", "hash-64", "--no-ner"
-        ).returncode
-        == 0
-    )
+    fast_index(corpus, idx)
     (corpus / "extra.txt").write_text("The council counted 4,321 votes.", "utf-8")
     r = qa("ask", "How many votes did the council count?", "--index", str(idx), "--json")
     assert r.returncode == 0, r.stderr
