@@ -1,4 +1,4 @@
-"""The ``qa`` command line: index, ask, chat, eval, serve."""
+"""The ``qa`` command line: index, ask, chat, eval."""
 
 from __future__ import annotations
 
@@ -256,20 +256,6 @@ def eval_cmd(
                 err.print(f"[red]below threshold:[/] {f}")
             raise typer.Exit(1)
         err.print("all thresholds met")
-
-
-@app.command()
-@user_errors
-def serve(
-    index: IndexOpt = config.DEFAULT_INDEX,
-    corpus: CorpusOpt = config.DEFAULT_CORPUS,
-    port: Annotated[int, typer.Option(help="Port.")] = 7860,
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
-) -> None:
-    """Start the web chat (same as: python ui.py)."""
-    from qa.web import launch
-
-    launch(index=index, corpus=corpus, port=port, host=host)
 
 
 def main() -> None:
