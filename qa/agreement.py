@@ -74,7 +74,7 @@ def conflicts(groups: list[Group], settings: AgreementSettings) -> list[Candidat
     top = groups[0]
     if top.key[0] != "n":
         return []
-    top_docs = set(supporting(top, settings) and [c.doc_id for c in supporting(top, settings)])
+    top_docs = {c.doc_id for c in supporting(top, settings)}
     out = []
     for g in groups[1:]:
         b = g.best

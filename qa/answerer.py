@@ -143,7 +143,6 @@ class Answerer:
             if c.doc_id not in cited:
                 cited.add(c.doc_id)
                 support.append(c)
-        text_of = {a.id: a.text for a in self.index.articles}
         citations = tuple(
             Citation(
                 doc_id=c.doc_id,
@@ -151,7 +150,7 @@ class Answerer:
                 date=self.titles[c.doc_id][1],
                 start=c.sentence[0],
                 end=c.sentence[1],
-                quote=text_of[c.doc_id][c.sentence[0] : c.sentence[1]],
+                quote=self.index.article_by_id[c.doc_id].text[c.sentence[0] : c.sentence[1]],
                 answer_start=c.start if c.kind != "sentence" else None,
                 answer_end=c.end if c.kind != "sentence" else None,
             )
