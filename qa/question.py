@@ -173,11 +173,16 @@ class Vocabulary:
         return out
 
 
+def _capitalized_terms(text: str) -> set[str]:
+    """Terms of capitalised words that do not open the question."""
+    return {t for m in _CAPITALIZED.finditer(text) if m.start() > 0 for t in terms(m.group(0))}
+
+
 def _names(text: str, gazetteer: Gazetteer | None) -> list[str]:
     """Terms of capitalised corpus names of places, people and peoples in ``text`` ("Tunisia", "British")."""
     if gazetteer is None:
         return []
-    capital = {t for m in _CAPITALIZED.finditer(text) if m.start() > 0 for t in terms(m.group(0))}
+    capital = _capitalized_terms(text)
     return [
         t for key, label in gazetteer.find(terms(text)) if label in NAME_LABELS for t in key if t in capital
     ]
@@ -201,7 +206,7 @@ def analyze(
     unknown: list[str] = []
     names.extend(_names(text, gazetteer))
     if vocabulary is not None:
-        capital = {t for m in _CAPITALIZED.finditer(text) if m.start() > 0 for t in terms(m.group(0))}
+        capital = _capitalized_terms(text)
         for t in list(weights):
             for v in vocabulary.variants(t):
                 weights.setdefault(v, 0.9 * weights[t])

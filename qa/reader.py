@@ -153,17 +153,14 @@ class Reader:
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
+            if not in_sentence and q.answer_type != "other":
+                continue
             sem = sims.get((chunk.doc_id, a, b), 0.0)
             phrase = len(qgrams & _bigrams(text[a:b])) / len(qgrams) if qgrams else 0.0
             if not in_sentence:
-                if q.answer_type == "other" and b > a:
+                if b > a:
                     overlap = sum(q.weights.get(t, 0) for t in set(terms(text[a:b]))) / total
-                    score = (
-                        s.w_context * overlap
-                        + s.w_semantic * sem
-                        + s.w_phrase * phrase
-                        + s.w_retrieval * passage.score
-                    )
+                    score = self._combine(overlap, sem, phrase, passage.score)
                     out.append(
                         Candidate(
                             text[a:b],
@@ -181,25 +178,19 @@ class Reader:
                     )
                 continue
             toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
-            sent_terms = [t for t, _, _ in toks if t]
             prev_terms: set[str] = set()
             if si > 0:
                 pa, pb = chunk.sentences[si - 1]
                 prev_terms = set(terms(text[pa:pb]))
+            present = {t for t, _, _ in toks if t}
+            if _PRONOUN_START.match(text[a:b]):
+                present |= prev_terms
             starts = [x for _, x, _ in toks]
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
                 context, focus, names, alone = ctx
-                present = set(sent_terms) | (prev_terms if _PRONOUN_START.match(text[a:b]) else set())
-                score = (
-                    s.w_context * context
-                    + s.w_semantic * sem
-                    + s.w_focus * focus
-                    + s.w_phrase * phrase
-                    + s.w_retrieval * passage.score
-                    + s.w_names * names
-                )
+                score = self._combine(context, sem, phrase, passage.score, focus, names)
                 if key_name and key_name not in present:
                     score *= 0.3  # the sentence is not about the place or person asked about
                 if alone:
@@ -220,6 +211,25 @@ class Reader:
                     )
                 )
         return out
+
+    def _combine(
+        self,
+        context: float,
+        sem: float,
+        phrase: float,
+        retrieval: float,
+        focus: float = 0.0,
+        names: float = 0.0,
+    ) -> float:
+        s = self.settings
+        return (
+            s.w_context * context
+            + s.w_semantic * sem
+            + s.w_focus * focus
+            + s.w_phrase * phrase
+            + s.w_retrieval * retrieval
+            + s.w_names * names
+        )
 
     def _context(self, q, text, toks, starts, positions, prev_terms, item, siblings, total):  # type: ignore[no-untyped-def]
         """(context, focus, names, part_without_qualifier) for one candidate in its sentence."""
@@ -251,10 +261,10 @@ class Reader:
         def contribution(pos: int) -> float:
             if lo <= pos <= reach_hi:
                 return 1.0
-            a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
-            clause = ";" in text[a:b]
             if part_lo is not None and (pos < part_lo or pos >= np_end):
                 return 0.0
+            a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
+            clause = ";" in text[a:b]
             d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
             between = any((pos < p < lo) if pos < lo else (reach_hi < p < pos) for p in blockers)
             f = 1.0 / (1.0 + d / s.distance_scale)
