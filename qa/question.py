@@ -59,6 +59,7 @@ _ELLIPSIS_START = re.compile(
 )
 _ANAPHORA = re.compile(r"\b(?:them|they|those|these|it|its|their|there|that figure|that number)\b", re.I)
 _WH = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.I)
+_PLACE_AFTER = re.compile(r"\b(?:from|in|to|at)\s+((?:[A-Z][\w’'-]*\s*)+)")
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
 
 
@@ -89,6 +90,7 @@ class Gazetteer:
                 labels.setdefault(key, Counter())[label] += 1
         self.labels = {k: c.most_common(1)[0][0] for k, c in labels.items()}
         self.max_len = max((len(k) for k in self.labels), default=1)
+        self.terms = {t for k in self.labels for t in k}
 
     def find(self, question_terms: list[str]) -> list[tuple[tuple[str, ...], str]]:
         """Longest corpus entity names found in the term list, with their label."""
@@ -183,9 +185,13 @@ def _names(text: str, gazetteer: Gazetteer | None) -> list[str]:
     if gazetteer is None:
         return []
     capital = _capitalized_terms(text)
-    return [
+    found = [
         t for key, label in gazetteer.find(terms(text)) if label in NAME_LABELS for t in key if t in capital
     ]
+    # "from Oakridge", "in Millbrook": a place by its preposition, whatever label NER gave it.
+    for m in _PLACE_AFTER.finditer(text):
+        found.extend(t for t in terms(m.group(1)) if t in gazetteer.terms and t not in found)
+    return found
 
 
 def analyze(
@@ -219,7 +225,13 @@ def analyze(
         if m.start() == 0 or text[: m.start()].rstrip().endswith((".", "?", "!", ":")):
             continue
         for t in terms(m.group(0)):
-            if t not in idf and not t.isdigit() and not (vocabulary and vocabulary.variants(t)):
+            # Only a corpus name vouches for a form it lacks ("Tunisians" -> Tunisia; not "Riverton" -> river).
+            known = (
+                gazetteer is not None
+                and vocabulary is not None
+                and any(v in gazetteer.terms for v in vocabulary.variants(t))
+            )
+            if t not in idf and not t.isdigit() and not known:
                 unknown.append(t)
 
     focus = focus_terms(text)

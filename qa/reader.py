@@ -266,9 +266,14 @@ class Reader:
             a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
             clause = ";" in text[a:b]
             d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
-            between = any((pos < p < lo) if pos < lo else (reach_hi < p < pos) for p in blockers)
+            # A word belongs to the figure nearest to it ("1,240 families from Oakridge and 310 from ...").
+            # Ties go to the figure the word follows.
+            nearer = any(
+                (dp := (p - pos) * s.left_distance if pos < p else pos - p) < d or (dp == d and p < pos)
+                for p in blockers
+            )
             f = 1.0 / (1.0 + d / s.distance_scale)
-            return f * (s.blocked if between or clause else 1.0)
+            return f * (s.blocked if nearer or clause else 1.0)
 
         best: dict[str, float] = {}
         outside = 0.0

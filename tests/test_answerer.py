@@ -1,0 +1,82 @@
+"""Reader behaviour on a small invented corpus (fake encoder, real NER): nothing here is the bundled story."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answerer import Answerer, QuestionError
+from qa.index import BuildSettings, Index, build_index
+
+ARTICLES = {
+    "a1": "Flood relief reaches the valley\n\nOfficials said 1,240 families from Oakridge and 310 families from "
+    "Millbrook were moved to shelters on Monday. The regional council approved a budget of $4 million for repairs.",
+    "a2": "Aid agencies counted 1,204 families from Oakridge in the shelters, according to a report on Tuesday. "
+    "By Wednesday 700 households had returned home. They include 90 of the 400 households from Pinecrest.",
+    "a3": "Engineers said the river rose 30 percent above its usual level. Schools in Millbrook will reopen in May.",
+}
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    root = tmp_path_factory.mktemp("news")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in ARTICLES.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, root / "idx", BuildSettings(encoder="hash-256", ner=True))
+    return Answerer(Index.load(root / "idx"))
+
+
+def test_a_name_binds_to_its_own_figure(answerer: Answerer) -> None:
+    r = answerer.ask("How many families from Millbrook were moved to shelters?")
+    assert not r.abstained and r.answer is not None
+    assert r.answer.value == 310
+
+
+def test_disagreeing_articles_are_reported(answerer: Answerer) -> None:
+    r = answerer.ask("How many families from Oakridge were in shelters?")
+    assert r.answer is not None and r.answer.value in (1240, 1204)
+    other = {1240, 1204} - {r.answer.value}
+    assert [c.value for c in r.conflicts] == list(other)
+    assert {c.doc_id for c in r.conflicts} | {r.answer.doc_id} == {"a1", "a2"}
+
+
+def test_part_and_whole(answerer: Answerer) -> None:
+    # The clause around "90 of the 400 households" (returned home) is about the part, not the whole.
+    whole = answerer.ask("How many households from Pinecrest are there?")
+    part = answerer.ask("How many households from Pinecrest have returned home?")
+    assert whole.answer is not None and part.answer is not None
+    assert (whole.answer.value, part.answer.value) == (400, 90)
+
+
+def test_percent_and_money_types(answerer: Answerer) -> None:
+    pct = answerer.ask("By what percentage did the river rise above its usual level?")
+    assert pct.answer is not None and (pct.answer.value, pct.answer.unit) == (30, "percent")
+    money = answerer.ask("How much money did the council approve for repairs?")
+    assert money.answer is not None and (money.answer.value, money.answer.unit) == (4_000_000, "USD")
+
+
+def test_unknown_place_abstains(answerer: Answerer) -> None:
+    r = answerer.ask("How many families from Riverton were moved to shelters?")
+    assert r.abstained and r.answer is None and r.citations == ()
+    assert r.passages  # the nearest passages are still shown
+
+
+def test_follow_up_replaces_the_place(answerer: Answerer) -> None:
+    r = answerer.ask("And from Millbrook?", ["How many families from Oakridge were moved to shelters?"])
+    assert r.answer is not None and r.answer.value == 310
+    assert r.resolved_question and "Oakridge" not in r.resolved_question
+
+
+def test_offsets_quote_the_article(answerer: Answerer) -> None:
+    r = answerer.ask("How many families from Millbrook were moved to shelters?")
+    texts = {a.id: a.text for a in answerer.index.articles}
+    assert r.answer is not None
+    assert texts[r.answer.doc_id][r.answer.start : r.answer.end] == r.answer.text
+    for c in r.citations:
+        assert texts[c.doc_id][c.start : c.end] == c.quote
+
+
+def test_empty_question_is_refused(answerer: Answerer) -> None:
+    with pytest.raises(QuestionError):
+        answerer.ask(" \x00\t ")
