@@ -258,7 +258,7 @@ class Reader:
             np_end = bisect.bisect_left(starts, m.start()) if m else len(toks)
         blockers = [p for p in positions if p < lo or p > reach_hi]
 
-        def contribution(pos: int) -> float:
+        def contribution(pos: int, name: bool) -> float:
             if lo <= pos <= reach_hi:
                 return 1.0
             if part_lo is not None and (pos < part_lo or pos >= np_end):
@@ -266,21 +266,25 @@ class Reader:
             a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
             clause = ";" in text[a:b]
             d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
-            # A word belongs to the figure nearest to it ("1,240 families from Oakridge and 310 from ...").
-            # Ties go to the figure the word follows.
-            nearer = any(
-                (dp := (p - pos) * s.left_distance if pos < p else pos - p) < d or (dp == d and p < pos)
-                for p in blockers
-            )
+            if name:
+                # A name belongs to the figure nearest to it ("1,240 from Oakridge and 310 from ..."),
+                # ties to the figure it follows.
+                blocked = any(
+                    (dp := (p - pos) * s.left_distance if pos < p else pos - p) < d or (dp == d and p < pos)
+                    for p in blockers
+                )
+            else:
+                # Other words (a verb's subject may stand far before it) only lose a figure in between.
+                blocked = any((pos < p < lo) if pos < lo else (reach_hi < p < pos) for p in blockers)
             f = 1.0 / (1.0 + d / s.distance_scale)
-            return f * (s.blocked if nearer or clause else 1.0)
+            return f * (s.blocked if blocked or clause else 1.0)
 
         best: dict[str, float] = {}
         outside = 0.0
         for i, (t, x, _y) in enumerate(toks):
             if not t or t not in q.weights or (start <= x < end):
                 continue
-            c = contribution(i)
+            c = contribution(i, t in q.names)
             if partner is not None and (i < lo or i >= np_end) and t not in q.focus:
                 outside = max(outside, c)
             if c > best.get(t, 0.0):
