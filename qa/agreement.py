@@ -67,14 +67,16 @@ def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
     return list(per_doc.values())
 
 
-def conflicts(groups: list[Group], settings: AgreementSettings) -> list[Candidate]:
-    """Other values for the same fact, from articles that do not state the chosen one."""
+def conflicts(
+    groups: list[Group], settings: AgreementSettings, cited: set[str] | None = None
+) -> list[Candidate]:
+    """Other values for the same fact, from articles that do not state the chosen one (``cited``)."""
     if len(groups) < 2:
         return []
     top = groups[0]
     if top.key[0] != "n":
         return []
-    top_docs = {c.doc_id for c in supporting(top, settings)}
+    top_docs = {c.doc_id for c in supporting(top, settings)} | (cited or set())
     out = []
     for g in groups[1:]:
         b = g.best
@@ -82,6 +84,8 @@ def conflicts(groups: list[Group], settings: AgreementSettings) -> list[Candidat
             continue
         if b.score < settings.conflict_ratio * top.best.score or b.doc_id in top_docs:
             continue
+        if b.counts and top.best.counts and not (b.counts & top.best.counts):
+            continue  # "110 countries" and "129 fighters" count different things
         lo, hi = sorted((abs(float(g.key[2])), abs(float(top.key[2]))))  # type: ignore[arg-type]
         if lo == 0 or hi / lo > settings.max_spread:
             continue

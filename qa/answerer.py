@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import numpy as np
 
 from qa.agreement import AgreementSettings, candidate_key, conflicts, group, supporting
 from qa.conversation import resolve
@@ -19,7 +16,6 @@ from qa.retriever import FusionSettings, Retriever
 from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
-SENTENCE_CACHE = 200_000
 
 
 class QuestionError(ValueError):
@@ -54,8 +50,6 @@ class Answerer:
         self.settings = settings or AnswererSettings()
         self.retriever = Retriever(index, self.settings.fusion)
         self.reader = Reader(index, self.settings.reader)
-        self._sentence_cache: dict[tuple[str, int, int], np.ndarray] = {}
-        self._lock = threading.Lock()
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -68,19 +62,6 @@ class Answerer:
     @cached_property
     def titles(self) -> dict[str, tuple[str | None, str | None]]:
         return {a.id: (a.title, a.date) for a in self.index.articles}
-
-    def sentence_vectors(self, keys: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], np.ndarray]:
-        """Sentence embeddings, computed on first use and kept (bounded) for later questions."""
-        cache = self._sentence_cache
-        todo = [k for k in keys if k not in cache]
-        if todo:
-            texts = [self.index.article_by_id[d].text[a:b] for d, a, b in todo]
-            with self._lock:
-                vecs = self.index.encoder.encode(texts)
-            if len(cache) + len(todo) > SENTENCE_CACHE:
-                cache.clear()
-            cache.update(zip(todo, vecs, strict=True))
-        return {k: cache[k] for k in keys if k in cache}
 
     def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
         question = clean_question(question)
@@ -102,7 +83,7 @@ class Answerer:
         passages = self.retriever.search(
             query, top_k=max(self.settings.reader.top_passages, 30), query_vec=qvec
         )
-        candidates = self.reader.read(q, passages, qvec, self.sentence_vectors)
+        candidates = self.reader.read(q, passages, qvec)
         return self._result(q, query, passages, candidates, qid)
 
     def _more_support(self, q: Question, passages: list[Passage], top: Candidate) -> list[Candidate]:
@@ -158,7 +139,7 @@ class Answerer:
         )
         clash = tuple(
             Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
-            for c in conflicts(groups, st.agreement)
+            for c in conflicts(groups, st.agreement, cited)
         )
         # Show the answer's own passage first.
         lead = [p for p in passages if p.chunk.id == best.chunk_id]

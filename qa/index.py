@@ -9,6 +9,7 @@ load. Nothing is pickled: FAISS's own format, JSON, and numpy arrays loaded with
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from qa.encoders import Encoder, encoder_for
 from qa.models import Article, Chunk, Entity, Span
 from qa.text import terms
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 MANIFEST = "manifest.json"
 HNSW_MIN_VECTORS = 50_000  # below this exact search is fast enough; see eval/bench.py
 
@@ -200,6 +201,19 @@ class Index:
         return faiss.read_index(str(self.path / self.manifest["vectors"]))
 
     @cached_property
+    def sentence_vectors(self) -> np.ndarray:
+        """One float16 row per (passage, sentence), memory-mapped; rows of chunk i: sentence_rows[i:i+2]."""
+        return np.load(self.path / self.manifest["sentence_vectors"], mmap_mode="r", allow_pickle=False)
+
+    @cached_property
+    def sentence_rows(self) -> np.ndarray:
+        return np.cumsum([0] + [len(c.sentences) for c in self.chunks])
+
+    def sentence_similarities(self, chunk: Chunk, qvec: np.ndarray) -> np.ndarray:
+        rows = self.sentence_rows
+        return np.asarray(self.sentence_vectors[rows[chunk.id] : rows[chunk.id + 1]], np.float32) @ qvec
+
+    @cached_property
     def bm25(self):  # type: ignore[no-untyped-def]
         import bm25s
 
@@ -272,8 +286,8 @@ def build_index(
         lock.release()
 
 
-def _reusable_vectors(path: Path, settings: BuildSettings) -> dict[str, np.ndarray]:
-    """Per-article vectors from the current index, if it was built with the same settings."""
+def _reusable_vectors(path: Path, settings: BuildSettings) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-article (passage, sentence) vectors from the current index, if built with the same settings."""
     try:
         old = Index.load(path, verify=True)
     except IndexError_:
@@ -281,11 +295,35 @@ def _reusable_vectors(path: Path, settings: BuildSettings) -> dict[str, np.ndarr
     if old.manifest["settings"] != settings.to_json():
         return {}
     vecs = old.vectors()
+    sents = old.sentence_vectors
+    rows = old.sentence_rows
     by_doc: dict[str, list[int]] = {}
     for c in old.chunks:
         by_doc.setdefault(c.doc_id, []).append(c.id)
     prints = old.manifest.get("article_fingerprints", {})
-    return {prints[d]: vecs[ids] for d, ids in by_doc.items() if d in prints}
+    return {
+        prints[d]: (vecs[ids], np.asarray(sents[rows[ids[0]] : rows[ids[-1] + 1]], dtype=np.float32))
+        for d, ids in by_doc.items()
+        if d in prints
+    }
+
+
+def embed(
+    encoder: Encoder, texts: list[str], spans: list[list[tuple[int, int]]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Passage vectors and one vector per sentence span. The ONNX encoder pools each sentence's tokens from
+    the passage's forward pass (no second pass); other encoders, and sentences cut off by truncation, are
+    encoded alone."""
+    if hasattr(encoder, "encode_spans"):
+        vecs, parts = encoder.encode_spans(texts, spans)
+    else:
+        vecs, parts = encoder.encode(texts), [np.zeros((len(s), encoder.dim), np.float32) for s in spans]
+    missing = [(i, k) for i, p in enumerate(parts) for k in range(len(p)) if not p[k].any()]
+    if missing:
+        alone = encoder.encode([texts[i][slice(*spans[i][k])] for i, k in missing])
+        for (i, k), v in zip(missing, alone, strict=True):
+            parts[i][k] = v
+    return vecs, parts
 
 
 def _build_locked(
@@ -334,20 +372,33 @@ def _build_locked(
     reuse = _reusable_vectors(path, settings)
     prints = [article_fingerprint(a) for a in articles]
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    sentence_rows = np.cumsum([0] + [len(c.sentences) for c in chunks])
+    sentence_vecs = np.zeros((int(sentence_rows[-1]), encoder.dim), dtype=np.float32)
     todo: list[int] = []
     by_doc: dict[int, list[int]] = {}
     for i, d in enumerate(doc_of):
         by_doc.setdefault(d, []).append(i)
     for d, ids in by_doc.items():
         old = reuse.get(prints[d])
-        if old is not None and len(old) == len(ids):
-            vectors[ids] = old
+        lo, hi = sentence_rows[ids[0]], sentence_rows[ids[-1] + 1]
+        if old is not None and len(old[0]) == len(ids) and len(old[1]) == hi - lo:
+            vectors[ids] = old[0]
+            sentence_vecs[lo:hi] = old[1]
         else:
             todo.extend(ids)
     batch = 256
     for b in range(0, len(todo), batch):
         ids = todo[b : b + batch]
-        vectors[ids] = encoder.encode([embed_text(articles[doc_of[i]], chunks[i]) for i in ids])
+        texts, spans = [], []
+        for i in ids:
+            text = embed_text(articles[doc_of[i]], chunks[i])
+            shift = len(text) - len(chunks[i].text) - chunks[i].start  # article offset -> embed-text offset
+            texts.append(text)
+            spans.append([(a + shift, e + shift) for a, e in chunks[i].sentences])
+        vecs, parts = embed(encoder, texts, spans)
+        vectors[ids] = vecs
+        for i, p in zip(ids, parts, strict=True):
+            sentence_vecs[sentence_rows[i] : sentence_rows[i + 1]] = p
         if progress:
             progress("embedding", min(b + batch, len(todo)), len(todo))
 
@@ -366,6 +417,10 @@ def _build_locked(
 
     vec_name = f"vectors.{gen}.faiss"
     faiss.write_index(findex, str(path / vec_name))
+    sent_name = f"sentences.{gen}.npy"
+    buf = io.BytesIO()
+    np.save(buf, sentence_vecs.astype(np.float16), allow_pickle=False)
+    _write_file(path / sent_name, buf.getvalue())
     store_name = f"store.{gen}.json"
     store = {
         "articles": [asdict(a) for a in articles],
@@ -379,7 +434,7 @@ def _build_locked(
         show_progress=False,
     )
     retriever.save(str(path / bm25_name), show_progress=False)
-    for name in [vec_name, store_name] + [
+    for name in [vec_name, sent_name, store_name] + [
         f"{bm25_name}/{f.name}" for f in sorted((path / bm25_name).iterdir())
     ]:
         f = path / name
@@ -396,6 +451,7 @@ def _build_locked(
         "settings": settings.to_json(),
         "faiss_index": type(findex).__name__,
         "vectors": vec_name,
+        "sentence_vectors": sent_name,
         "store": store_name,
         "bm25": bm25_name,
         "files": files,
@@ -423,7 +479,11 @@ def _build_locked(
 def _remove_other_generations(path: Path, keep: str) -> None:
     for f in path.iterdir():
         parts = f.name.split(".")
-        if len(parts) >= 2 and parts[0] in ("vectors", "store", "bm25", "manifest") and keep not in f.name:
+        if (
+            len(parts) >= 2
+            and parts[0] in ("vectors", "sentences", "store", "bm25", "manifest")
+            and keep not in f.name
+        ):
             if f.name == MANIFEST:
                 continue
             if f.is_dir():

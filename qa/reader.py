@@ -52,6 +52,8 @@ class Candidate:
     score: float
     context: float
     kind: str  # number | entity | sentence
+    # Terms right after a figure: what it counts ("3,417 fighters from Russia" -> fighter, russia).
+    counts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,6 @@ class ReaderSettings:
     top_passages: int = 8
 
 
-SentenceVectors = Callable[[list[tuple[str, int, int]]], dict[tuple[str, int, int], np.ndarray]]
-
-
 def _bigrams(text: str) -> set[tuple[str, str]]:
     toks = [(t, t in STOPWORDS) for t in (w.lower() for w in re.findall(r"[\w’']+", text))]
     stems = [(stem(t) if not stop else t, stop) for t, stop in toks]
@@ -90,13 +89,19 @@ class Reader:
         q: Question,
         passages: list[Passage],
         qvec: np.ndarray | None = None,
-        sentence_vectors: SentenceVectors | None = None,
     ) -> list[Candidate]:
         top = passages[: self.settings.top_passages]
         sims: dict[tuple[str, int, int], float] = {}
-        if qvec is not None and sentence_vectors is not None:
-            keys = list(dict.fromkeys((p.chunk.doc_id, a, b) for p in top for a, b in p.chunk.sentences))
-            sims = {k: float(v @ qvec) for k, v in sentence_vectors(keys).items()}
+        if qvec is not None:  # sentence vectors were computed at index time
+            for p in top:
+                c = p.chunk
+                sims.update(
+                    zip(
+                        ((c.doc_id, a, b) for a, b in c.sentences),
+                        self.index.sentence_similarities(c, qvec).tolist(),
+                        strict=True,
+                    )
+                )
         qgrams = _bigrams(q.text)
         out: list[Candidate] = []
         seen: set[tuple[int, int, str]] = set()
@@ -189,7 +194,7 @@ class Reader:
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
-                context, focus, names, alone = ctx
+                context, focus, names, alone, counts = ctx
                 score = self._combine(context, sem, phrase, passage.score, focus, names)
                 if key_name and key_name not in present:
                     score *= 0.3  # the sentence is not about the place or person asked about
@@ -208,6 +213,7 @@ class Reader:
                         score,
                         context,
                         it[5],
+                        counts,
                     )
                 )
         return out
@@ -232,7 +238,7 @@ class Reader:
         )
 
     def _context(self, q, text, toks, starts, positions, prev_terms, item, siblings, total):  # type: ignore[no-untyped-def]
-        """(context, focus, names, part_without_qualifier) for one candidate in its sentence."""
+        """(context, focus, names, part_without_qualifier, counted terms) for one candidate in its sentence."""
         s = self.settings
         start, end = item[0], item[1]
         lo = bisect.bisect_left(starts, start)
@@ -302,10 +308,10 @@ class Reader:
         context = sum(q.weights[t] * c for t, c in best.items()) / total
 
         focus = 0.0
+        nxt = min([p for p in positions if p > reach_hi] + [len(toks)])
+        after = [t for t, _, _ in toks[reach_hi + 1 : min(nxt, reach_hi + 1 + s.noun_phrase)] if t]
         if q.focus:
-            nxt = min([p for p in positions if p > reach_hi] + [len(toks)])
-            after = [t for t, _, _ in toks[reach_hi + 1 : min(nxt, reach_hi + 1 + s.noun_phrase)] if t]
             near = {t for t, _, _ in toks[max(0, lo - 4) : reach_hi + 5] if t}
             hits = sum(1.0 if f in after else 0.5 if f in near else 0.0 for f in q.focus)
             focus = hits / len(q.focus)
-        return context, focus, names, partner is not None and outside == 0.0
+        return context, focus, names, partner is not None and outside == 0.0, frozenset(after)

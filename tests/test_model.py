@@ -35,6 +35,23 @@ def test_onnx_matches_sentence_transformers() -> None:
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
+def test_sentence_vectors_pooled_in_context_point_at_their_own_sentence() -> None:
+    """Sentence vectors come from the passage's forward pass, so they are read in context and only
+    approximate the sentence encoded alone; most must still be nearest to their own sentence."""
+    from qa.text import split_sentences
+
+    text = "Shipping news. " + " ".join(p.read_text("utf-8")[:700] for p in sorted(SEEDS.glob("*.txt"))[:1])
+    spans = split_sentences(text)
+    enc = OnnxEncoder(quantized=False, model_dir=export_onnx())
+    passage, (parts,) = enc.encode_spans([text], [spans])
+    alone = enc.encode([text[a:b] for a, b in spans])
+    assert np.allclose(passage, enc.encode([text]), atol=1e-5)
+    assert len(spans) >= 4
+    sims = parts @ alone.T
+    assert (sims.argmax(axis=1) == np.arange(len(spans))).mean() >= 2 / 3
+    assert float(np.diag(sims).mean()) >= 0.6
+
+
 def test_question_path_imports_no_torch(tmp_path: Path) -> None:
     """A cold `qa ask` must not import torch, transformers or gradio (it would cost seconds)."""
     idx = tmp_path / "idx"
