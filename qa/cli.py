@@ -258,6 +258,42 @@ def eval_cmd(
         err.print("all thresholds met")
 
 
+@app.command()
+@user_errors
+def serve(
+    index: IndexOpt = config.DEFAULT_INDEX,
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless you say so.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    share: Annotated[bool, typer.Option(help="Also open a public Gradio share link.")] = False,
+    examples: Annotated[Path | None, typer.Option(help="Example questions for the page, one a line.")] = Path(
+        "eval/examples.txt"
+    ),
+) -> None:
+    """The web chat (same as python ui.py). QA_AUTH=user:password requires a login."""
+    from qa.web import AuthError, ServeSettings, auth_from_env
+    from qa.web import serve as run
+
+    try:
+        auth_from_env()
+    except AuthError as e:
+        raise QuestionError(str(e)) from None
+    shown: tuple[str, ...] = ()
+    if examples is not None and examples.is_file():
+        shown = tuple(ln.strip() for ln in examples.read_text("utf-8").splitlines() if ln.strip())[:8]
+    err.print(f"web chat on http://{host}:{port} (index {index}, corpus {corpus})")
+    run(ServeSettings(index=index, corpus=corpus, host=host, port=port, share=share, examples=shown))
+
+
+def serve_main(argv: list[str]) -> int:
+    """``python ui.py ...`` = ``qa serve ...``."""
+    try:
+        app(["serve", *argv], standalone_mode=True)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
 def main() -> None:
     app()
 

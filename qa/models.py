@@ -141,5 +141,8 @@ class Result:
             "support": {"articles": self.support, "of": self.articles},
             "passages": [passage(p) for p in self.passages],
             "citations": [asdict(c) for c in self.citations],
-            "conflicts": [asdict(c) for c in self.conflicts],
+            "conflicts": [
+                asdict(c) | dict(zip(("title", "date"), meta.get(c.doc_id, (None, None)), strict=True))
+                for c in self.conflicts
+            ],
         }

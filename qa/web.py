@@ -1,0 +1,204 @@
+"""The web chat (Gradio): the same answerer and index as the CLI, plus uploads and a named ``/ask`` API.
+
+Loopback by default; login with ``QA_AUTH=user:password`` (or ``QA_AUTH=/path/to/file`` with one
+``user:password`` a line). The model and index load once at start; requests queue with a concurrency limit.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.answerer import Answerer, QuestionError
+from qa.index import Index, IndexError_, build_index
+from qa.uploads import UploadLimits, save_uploads
+from qa.webview import CSS, result_html
+
+CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    index: Path = Path("index")
+    corpus: Path = Path("corpus")
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    examples: tuple[str, ...] = ()
+    limits: UploadLimits = field(default_factory=UploadLimits)
+
+
+class AuthError(ValueError):
+    pass
+
+
+def auth_from_env(value: str | None = None) -> list[tuple[str, str]] | None:
+    """``QA_AUTH``: ``user:password``, or a file of such lines. None when unset."""
+    value = os.environ.get("QA_AUTH") if value is None else value
+    if not value:
+        return None
+    lines = [value]
+    if Path(value).is_file():
+        lines = [ln.strip() for ln in Path(value).read_text("utf-8").splitlines() if ln.strip()]
+    pairs = []
+    for ln in lines:
+        user, sep, password = ln.partition(":")
+        if not sep or not user or not password:
+            raise AuthError("QA_AUTH must be user:password or a file of user:password lines")
+        pairs.append((user, password))
+    return pairs
+
+
+class ChatService:
+    """Holds the current answerer; uploads swap in a rebuilt index under a lock."""
+
+    def __init__(self, index: Path, corpus: Path) -> None:
+        self.index_dir, self.corpus = index, corpus
+        self._swap = threading.Lock()
+        self.answerer = self._open()
+
+    def _open(self) -> Answerer:
+        if (self.index_dir / "manifest.json").exists():
+            index = Index.load(self.index_dir)
+            if index.is_stale() and self.corpus.exists():
+                index = build_index(self.corpus, self.index_dir, _settings(index))
+        elif self.corpus.exists():
+            index = build_index(self.corpus, self.index_dir)
+        else:
+            raise IndexError_(f"no index in {self.index_dir} and no corpus at {self.corpus}")
+        answerer = Answerer(index)
+        answerer.ask("warm up")  # load FAISS, BM25, store and the encoder once, before serving
+        return answerer
+
+    def ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
+        answerer = self.answerer
+        try:
+            return answerer.ask(question, [h for h in history or [] if isinstance(h, str)]).to_json()
+        except QuestionError as e:
+            return {"error": str(e), "question": question}
+
+    def articles(self) -> dict[str, str]:
+        return {a.id: a.text for a in self.answerer.index.articles}
+
+    def status(self) -> str:
+        m = self.answerer.index.manifest
+        c = m["counts"]
+        return (
+            f"**Corpus** `{m['corpus']['path']}`  \n"
+            f"**Articles** {c['articles']} · **passages** {c['chunks']}  \n"
+            f"**Model** {m['model']} ({m['encoder']})  \n"
+            f"**Search** {m['faiss_index']} + BM25  \n"
+            f"**Built at** {m['built_at']}"
+        )
+
+    def add(self, files: list[str], limits: UploadLimits) -> str:
+        """Validate and save uploads, then update the index (unchanged articles keep their vectors)."""
+        saved, messages = save_uploads([Path(f) for f in files or []], self.corpus, limits)
+        if saved:
+            with self._swap:
+                index = build_index(self.corpus, self.index_dir, _settings(self.answerer.index))
+                answerer = Answerer(index)
+                answerer.ask("warm up")
+                self.answerer = answerer
+            c = index.manifest["counts"]
+            messages.append(
+                f"index updated: {c['articles']} articles, {c['embedded']} passages embedded, {c['reused']} reused"
+            )
+        return "\n".join(f"- {m}" for m in messages) or "- no files"
+
+
+def _settings(index: Index):  # type: ignore[no-untyped-def]
+    from qa.cli import _settings_from
+    from qa.index import BuildSettings
+
+    return BuildSettings(**_settings_from(index.manifest["settings"]))
+
+
+def _text(content: Any) -> str:
+    """A chat message's text: Gradio sends a string, or a list of parts like {"type": "text", "text": ...}."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_text(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    return ""
+
+
+def _user_turns(history: list[dict[str, Any]]) -> list[str]:
+    return [t for m in history if m.get("role") == "user" and (t := _text(m.get("content")).strip())]
+
+
+def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no-untyped-def]
+    import gradio as gr
+
+    def respond(question: str, history: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+        question = (question or "").strip()
+        if not question:
+            return "", history
+        result = service.ask(question, _user_turns(history))
+        if "error" in result:
+            reply = f'<div class="abstained">{result["error"]}</div>'
+        else:
+            reply = result_html(result, service.articles())
+        turn = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+        return "", [*history, *turn]
+
+    def ask_api(question: str, history: list[str] | None = None) -> dict[str, Any]:
+        """The same JSON as `qa ask --json`; `history` is the earlier questions, oldest first."""
+        return service.ask(question, history)
+
+    def upload(files: list[str] | None) -> tuple[str, str]:
+        return service.add(files or [], settings.limits), service.status()
+
+    with gr.Blocks(title="qa-news") as app:
+        gr.Markdown("## Ask the articles\nAnswers are quoted from the articles, never generated.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Answers", height=560, elem_id="chat", feedback_options=None)
+                box = gr.Textbox(
+                    placeholder="Ask a question about the articles…", show_label=False, elem_id="question"
+                )
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="ask")
+                    clear = gr.Button("New conversation", elem_id="clear")
+                if settings.examples:
+                    gr.Examples(list(settings.examples), inputs=box, label="Examples")
+            with gr.Column(scale=1):
+                status = gr.Markdown(service.status(), elem_id="status")
+                files = gr.File(
+                    label=f"Add articles (.txt, .md, .jsonl; ≤ {settings.limits.max_bytes // 1_000_000} MB each)",
+                    file_count="multiple",
+                    file_types=list(settings.limits.suffixes),
+                    elem_id="upload",
+                )
+                add = gr.Button("Add to the corpus", elem_id="add")
+                report = gr.Markdown(elem_id="upload-report")
+        box.submit(respond, [box, chat], [box, chat], api_visibility="private")
+        send.click(respond, [box, chat], [box, chat], api_visibility="private")
+        clear.click(lambda: [], None, chat, api_visibility="private")
+        add.click(upload, files, [report, status], api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    app.queue(default_concurrency_limit=CONCURRENCY)
+    return app
+
+
+def serve(settings: ServeSettings, block: bool = True):  # type: ignore[no-untyped-def]
+    auth = auth_from_env()
+    service = ChatService(settings.index, settings.corpus)
+    app = build_app(service, settings)
+    return app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=settings.share,
+        auth=auth,
+        css=CSS,
+        max_file_size=settings.limits.max_bytes,
+        prevent_thread_lock=not block,
+        show_error=False,
+        footer_links=["api"],
+        quiet=True,
+    )
