@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--all", action="store_true", help="ask all questions, not the fixed sample")
     ap.add_argument("--slice", type=int, default=0, help="ask only N questions of the sample (CI)")
-    ap.add_argument("--encoder", default="onnx")
+    ap.add_argument("--encoder", default="onnx-int8")
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")

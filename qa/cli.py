@@ -105,7 +105,7 @@ def index_cmd(
     index: IndexOpt = config.DEFAULT_INDEX,
     encoder: Annotated[
         str, typer.Option(help="onnx (fp32), onnx-int8, sentence-transformers or hash")
-    ] = "onnx",
+    ] = "onnx-int8",
     max_words: Annotated[int, typer.Option(help="Passage size in words.")] = ChunkSettings.max_words,
     overlap: Annotated[
         int, typer.Option(help="Sentences shared by neighbouring passages.")

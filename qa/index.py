@@ -39,7 +39,7 @@ class IndexError_(Exception):
 
 @dataclass(frozen=True)
 class BuildSettings:
-    encoder: str = "onnx"
+    encoder: str = "onnx-int8"  # within 1 point of fp32 on the gold set and SQuAD, 1.7x faster (eval/reports)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     ner: bool = True
 
