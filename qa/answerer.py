@@ -34,6 +34,7 @@ class AnswererSettings:
 def clean_question(text: str) -> str:
     """Strip control characters and collapse space; refuse what has no words or figures."""
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", " ", text)
+    text = re.sub(r"[\ud800-\udfff]", "\ufffd", text)  # lone surrogates (undecodable bytes) cannot be printed
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,11 @@ def _looks_binary(data: bytes) -> bool:
 
 def _read_text_file(path: Path, warn: Warn) -> Article | None:
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            warn(f"skipped {path}: not a regular file")
+            return None
+        size = st.st_size
         if size > MAX_TEXT_BYTES:
             warn(
                 f"skipped {path}: {size / 1e6:.1f} MB is over the {MAX_TEXT_BYTES // 2**20} MiB limit for one article"
@@ -109,6 +114,9 @@ def _jsonl_lines(path: Path) -> Iterator[bytes]:
 
 def _read_jsonl(path: Path, warn: Warn) -> Iterator[Article]:
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            warn(f"skipped {path}: not a regular file")
+            return
         lines = _jsonl_lines(path)
         for lineno, raw in enumerate(lines, 1):
             where = f"{path}:{lineno}"

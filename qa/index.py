@@ -147,9 +147,32 @@ class Index:
                 f"this qa reads {FORMAT_VERSION}; rebuild with: qa index --index {path}"
             )
         index = cls(path, manifest)
+        index.check_runtime()
         if verify:
             index.verify()
         return index
+
+    def check_runtime(self) -> None:
+        """Refuse an index this program cannot search correctly: another model, dimension or settings."""
+        from qa.encoders import MODEL_NAME, EncoderError
+
+        m, fix = self.manifest, f"rebuild with: qa index --index {self.path}"
+        want = f"sentence-transformers/{MODEL_NAME}"
+        if m.get("model") != want:
+            raise IndexError_(
+                f"index in {self.path} was built with model {m.get('model')!r}, not {want!r}; {fix}"
+            )
+        try:
+            settings = m["settings"]
+            encoder = encoder_for(settings["encoder"])
+            ChunkSettings(**settings["chunking"])
+        except (KeyError, TypeError, EncoderError) as e:
+            raise IndexError_(f"index in {self.path} has settings this qa cannot use ({e}); {fix}") from None
+        if m.get("dimension") != encoder.dim:
+            raise IndexError_(
+                f"index in {self.path} has {m.get('dimension')}-dimensional vectors, its encoder "
+                f"{settings['encoder']!r} makes {encoder.dim}; {fix}"
+            )
 
     def verify(self) -> None:
         for name, meta in self.manifest["files"].items():
@@ -198,7 +221,13 @@ class Index:
         from qa.config import threads
 
         faiss.omp_set_num_threads(threads())
-        return faiss.read_index(str(self.path / self.manifest["vectors"]))
+        index = faiss.read_index(str(self.path / self.manifest["vectors"]))
+        if index.d != self.manifest["dimension"]:
+            raise IndexError_(
+                f"{self.manifest['vectors']} holds {index.d}-dimensional vectors, the manifest says "
+                f"{self.manifest['dimension']}; rebuild with: qa index --index {self.path}"
+            )
+        return index
 
     @cached_property
     def sentence_vectors(self) -> np.ndarray:

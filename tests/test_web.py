@@ -37,36 +37,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("web")
-    shutil.copytree(SEEDS, tmp / "corpus")
+def _start(tmp: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """python ui.py on a free loopback port over a copy of the bundled corpus; returns (process, url)."""
+    if not (tmp / "corpus").exists():
+        shutil.copytree(SEEDS, tmp / "corpus")
     port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("QA_AUTH", None)
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index", str(tmp / "index"),
-         "--corpus", str(tmp / "corpus")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **env_extra}
+    if "QA_AUTH" not in env_extra:
+        env.pop("QA_AUTH", None)
+    log = tmp / f"server-{port}.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index", str(tmp / "index"),
+             "--corpus", str(tmp / "corpus")],
+            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"ui.py exited: {(tmp / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"ui.py exited: {log.read_text()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+                return proc, f"http://127.0.0.1:{port}/"
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("ui.py did not start in 120 s")
+    proc.kill()
+    pytest.fail("ui.py did not start in 120 s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = _start(tmp_path_factory.mktemp("web"))
     yield url
     proc.terminate()
     proc.wait(10)
-    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +202,97 @@ def test_browser_status_panel_and_examples(page) -> None:  # type: ignore[no-unt
     status = page.locator("#status").inner_text()
     assert "Articles 5" in status and "passages" in status and "all-MiniLM-L6-v2" in status
     assert page.get_by_text(FIRST).count() >= 1  # the examples from eval/examples.txt
+
+
+# -- security and load ------------------------------------------------------------------------------
+def _outside_ip() -> str | None:
+    """This machine's address on its network (not loopback), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET: nothing is sent
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") else ip
+
+
+def test_binds_loopback_only(server: str) -> None:
+    ip = _outside_ip()
+    if ip is None:
+        pytest.skip("no non-loopback address on this machine")
+    port = int(server.rstrip("/").rsplit(":", 1)[1])
+    with pytest.raises(OSError), socket.create_connection((ip, port), timeout=2):
+        pass
+
+
+def test_no_file_outside_the_app_is_served(server: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    for path in ("/etc/passwd", str(SEEDS / sorted(os.listdir(SEEDS))[0]), str(ROOT / "pyproject.toml")):
+        for route in ("gradio_api/file=", "file=", "gradio_api/file/"):
+            try:
+                with urllib.request.urlopen(server + route + path, timeout=10) as r:
+                    body = r.read()
+                    assert b"root:" not in body and b"[project]" not in body, (route, path)
+                    assert r.status != 200 or b"<html" in body.lower()[:200], (route, path)
+            except urllib.error.HTTPError as e:
+                assert e.code in (403, 404, 405), (route, path, e.code)
+
+
+def test_login_required_when_qa_auth_is_set(tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    proc, url = _start(tmp_path, QA_AUTH="ann:s3cret")
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - the client raises its own error types
+            Client(url, verbose=False).predict(FIRST, api_name="/ask")
+        ok = Client(url, auth=("ann", "s3cret"), verbose=False).predict(FIRST, api_name="/ask")
+        assert ok["answer"] is not None
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_load_20_clients_by_25_questions(server: str) -> None:
+    """20 concurrent clients x 25 questions: no errors, every answer the same as asked alone."""
+    import json
+
+    from gradio_client import Client
+
+    gold = [
+        json.loads(ln)["question"] for ln in (ROOT / "eval" / "gold.jsonl").read_text().splitlines() if ln
+    ]
+    questions = gold[:25]
+    solo = Client(server, verbose=False)
+    alone = {q: solo.predict(q, api_name="/ask") for q in questions}
+
+    def client_run(k: int) -> list[tuple[str, dict, float]]:  # type: ignore[type-arg]
+        c = Client(server, verbose=False)
+        out = []
+        for q in questions[k % 25 :] + questions[: k % 25]:  # each client in its own order
+            t = time.perf_counter()
+            out.append((q, c.predict(q, api_name="/ask"), (time.perf_counter() - t) * 1000))
+        return out
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        runs = list(pool.map(client_run, range(20)))
+    wall = time.perf_counter() - t0
+    ms = sorted(m for run in runs for _, _, m in run)
+    assert len(ms) == 500
+    for run in runs:
+        for q, r, _ in run:
+            assert r == alone[q], q
+    report = {
+        "clients": 20,
+        "questions_each": 25,
+        "errors": 0,
+        "identical_to_alone": True,
+        "p50_ms": round(ms[len(ms) // 2], 1),
+        "p95_ms": round(ms[int(len(ms) * 0.95)], 1),
+        "wall_s": round(wall, 1),
+    }
+    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS.parent / "load-test.json").write_text(json.dumps(report, indent=1))
+    print(report)
