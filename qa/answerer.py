@@ -18,6 +18,42 @@ from qa.text import terms
 MAX_QUESTION_CHARS = 2000
 
 
+# "How high/long/far/big ...": the unit is part of the answer ("135 feet"); "how many" counts are not.
+_MEASURE_Q = re.compile(
+    r"\bhow (?:high|tall|long|far|big|large|heavy|deep|wide|fast|old|much)\b|\bwhat (?:is|was) the (?:\w+ )?(?:height|length|distance|weight|depth|width|speed|area)\b",
+    re.I,
+)
+_UNIT_AFTER = re.compile(
+    r"\s?(?:(?:square|cubic)\s+)?(?:feet|foot|ft|inch(?:es)?|yards?|miles?|mi|metres?|meters?|m|km|kilomet(?:re|er)s?"
+    r"|centimet(?:re|er)s?|cm|millimet(?:re|er)s?|mm|acres?|hectares?|ha|tons?|tonnes?|pounds?|lbs?|kg|kilograms?"
+    r"|grams?|g|ounces?|oz|gallons?|lit(?:re|er)s?|barrels?|mph|km/h|knots?|degrees?(?:\s+(?:Celsius|Fahrenheit|C|F))?"
+    r"|°[CF]?|years?|months?|weeks?|days?|hours?|minutes?|seconds?|(?:years?\s+)?old)\b",
+    re.I,
+)
+
+
+_RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")
+
+
+def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float | None, str | None]:
+    """The answer's exact extent, value and unit for this question: a year asked for is the year of a
+    date ("7 January 1943" -> "1943"); a measure keeps its unit word ("135" -> "135 feet")."""
+    if c.kind == "sentence":
+        return c.start, c.end, c.value, c.unit
+    if q.answer_type == "year" and c.unit == "date":
+        m = re.search(r"\b\d{4}\b", text[c.start : c.end])
+        if m:
+            return c.start + m.start(), c.start + m.end(), float(m.group(0)), "year"
+    rng = _RANGE_AFTER.match(text, c.end)
+    if rng and c.unit in (None, "year", "date"):  # one expression: "1759-60", "49–15", "1338–39"
+        return c.start, rng.end(), c.value, c.unit
+    if q.answer_type in ("count", "number") and c.unit is None and _MEASURE_Q.search(q.text):
+        m = _UNIT_AFTER.match(text, c.end)
+        if m:
+            return c.start, m.end(), c.value, c.unit
+    return c.start, c.end, c.value, c.unit
+
+
 class QuestionError(ValueError):
     """The question itself is unusable (empty, only punctuation)."""
 
@@ -145,7 +181,9 @@ class Answerer:
         # Show the answer's own passage first.
         lead = [p for p in passages if p.chunk.id == best.chunk_id]
         shown = tuple(lead + [p for p in passages if p.chunk.id != best.chunk_id])[: st.passages]
-        answer = Answer(best.text, best.value, best.unit, best.doc_id, best.start, best.end, best.score)
+        article = self.index.article_by_id[best.doc_id].text
+        a, b, value, unit = answer_bounds(q, article, best)
+        answer = Answer(article[a:b], value, unit, best.doc_id, a, b, best.score)
         return Result(
             abstained=False,
             answer=answer,

@@ -31,12 +31,23 @@ _TYPE_RULES: list[tuple[str, str]] = [
         r"\b(?:cost|pay|paid|spend|spent|worth|raise|raised|earn|earned|price|fund|sell|sold|buy|bought)\b",
         "money",
     ),
-    (r"\b(?:what|which|in what|in which) year\b|\bwhat decade\b|\bwhat century\b", "year"),
+    (
+        r"\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}(?:cost|price|prices|fee|fees|budget|salary|revenue|worth)\b",
+        "money",
+    ),
+    (r"\b(?:what|which|in what|in which) (?:year|season)\b|\bwhat decade\b|\bwhat century\b", "year"),
     (r"\bwhen\b|\bwhat (?:date|day|month|time)\b|\bon what day\b|\bhow long ago\b", "date"),
     (
         r"\bhow many\b|\bnumber of\b|\bhow much\b|\bhow large\b|\bhow big\b|\bwhat (?:is|was) the (?:total|size|population|number)\b"
         r"|\bhow (?:long|old|far|tall|high|heavy|deep|wide)\b|\bwhat (?:is|was) the population\b",
         "count",
+    ),
+    (
+        # "What was the average ...", "at what age": a figure of any unit.
+        r"\bwhat (?:is|was|were|are) (?:[\w’'.-]+ ){1,3}(?:rate|ratio|average|score|rating"
+        r"|ranking|age|temperature|distance|height|length|weight|speed|capacity|area|margin|record|density)\b"
+        r"|\b(?:at )?what age\b",
+        "number",
     ),
     (
         r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|man|woman|official|author|researcher|leader)\b",

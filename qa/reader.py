@@ -134,8 +134,13 @@ class Reader:
         if q.numeric:
             units = _NUMERIC_UNITS[q.answer_type]
             for s in chunk.spans:
-                if s.unit in units and not any(s.value == v for v in q.values):
+                if any(s.value == v for v in q.values):
+                    continue
+                if s.unit in units:
                     items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
+                elif "year" in units and s.unit is None and re.fullmatch(r"\d{3,4}", s.text):
+                    # The parser calls only 1800-2100 years; asked for a year, "1221" or "999" is one too.
+                    items.append((s.start, s.end, s.text, s.value, "year", "number"))
             if q.answer_type == "date":
                 for e in chunk.entities:
                     if e.label == "DATE" and not any(a <= e.start < b for a, b, *_ in items):

@@ -80,3 +80,36 @@ def test_offsets_quote_the_article(answerer: Answerer) -> None:
 def test_empty_question_is_refused(answerer: Answerer) -> None:
     with pytest.raises(QuestionError):
         answerer.ask(" \x00\t ")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "figure", "expected", "value"),
+    [
+        (
+            "In what year did the bridge open?",
+            "The bridge opened on 7 January 1943 after delays.",
+            "7 January 1943",
+            "1943",
+            1943,
+        ),
+        ("How tall is the tower?", "The tower is 135 feet tall.", "135", "135 feet", 135),
+        ("How many feet tall is the tower?", "The tower is 135 feet tall.", "135", "135", 135),
+        ("When did the siege end?", "The siege lasted from 1759-60 in all.", "1759", "1759-60", 1759),
+        ("What was the final score?", "It ended 49–15 for the visitors.", "49", "49–15", 49),
+        ("How many ships came?", "In 2015-16 ships came.", "2015", "2015-16", 2015),
+    ],
+)
+def test_answer_bounds_follow_the_question(
+    question: str, text: str, figure: str, expected: str, value: float
+) -> None:
+    from qa.answerer import answer_bounds
+    from qa.numbers import find_numbers
+    from qa.question import analyze
+    from qa.reader import Candidate
+
+    span = next(s for s in find_numbers(text) if s.text == figure)
+    c = Candidate(
+        span.text, span.start, span.end, span.value, span.unit, "d", 0, (0, len(text)), 1.0, 1.0, "number"
+    )
+    a, b, got_value, _ = answer_bounds(analyze(question, {}, 1.0), text, c)
+    assert text[a:b] == expected and got_value == value
