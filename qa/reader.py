@@ -28,6 +28,8 @@ _PART_OF = re.compile(
 _PREDICATE = re.compile(
     r"\b(?:are|is|was|were|have|has|had|will|would|remain|remains|now|include|includes)\b|[;:–—()]|,\s", re.I
 )
+_PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
+_CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
 _NUMERIC_UNITS = {
     "count": {None},
@@ -160,6 +162,8 @@ class Reader:
         total = sum(q.weights.values()) or 1.0
         # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
+        # Its word forms count too ("Russian" asked, "Russia" written): names sharing its first five letters.
+        key_forms = {n for n in q.names if key_name and n[:5] == key_name[:5]} if key_name else set()
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
@@ -201,7 +205,7 @@ class Reader:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
                 context, focus, names, alone, counts = ctx
                 score = self._combine(context, sem, phrase, passage.score, focus, names)
-                if key_name and key_name not in present:
+                if key_name and not (key_forms & present):
                     score *= 0.3  # the sentence is not about the place or person asked about
                 if alone:
                     score *= s.part_alone
@@ -276,12 +280,21 @@ class Reader:
                 return 0.0
             a, b = (toks[pos][1], start) if pos < lo else (end, toks[pos][1])
             clause = ";" in text[a:b]
-            d = (lo - pos) * s.left_distance if pos < lo else pos - reach_hi
+            after_prep = name and _PREP_BEFORE.search(text, 0, toks[pos][1]) is not None
+
+            def left(fig: int) -> float:
+                # After a preposition a name attaches to what came before it; a figure in the next conjunct
+                # ("800 have returned to Tunisia and 760 to ...") is further away still.
+                if after_prep and _CONJUNCT.search(text, toks[pos][2], toks[fig][1]):
+                    return s.left_distance * 2.0
+                return s.left_distance
+
+            d = (lo - pos) * left(lo) if pos < lo else pos - reach_hi
             if name:
                 # A name belongs to the figure nearest to it ("1,240 from Oakridge and 310 from ..."),
                 # ties to the figure it follows.
                 blocked = any(
-                    (dp := (p - pos) * s.left_distance if pos < p else pos - p) < d or (dp == d and p < pos)
+                    (dp := (p - pos) * left(p) if pos < p else pos - p) < d or (dp == d and p < pos)
                     for p in blockers
                 )
             else:

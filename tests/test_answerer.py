@@ -13,6 +13,9 @@ ARTICLES = {
     "a2": "Aid agencies counted 1,204 families from Oakridge in the shelters, according to a report on Tuesday. "
     "By Wednesday 700 households had returned home. They include 90 of the 400 households from Pinecrest.",
     "a3": "Engineers said the river rose 30 percent above its usual level. Schools in Millbrook will reopen in May.",
+    "a4": "Rail strike ends\n\nUnions said 2,500 workers walked out in Eastport and 1,800 in Westbrook. Another 600 have "
+    "returned to Eastport and 450 to Westbrook. The survey counts 300 drivers from Northvale (12 drivers have "
+    "returned voluntarily) and 200 drivers from Southvale.",
 }
 
 
@@ -47,6 +50,22 @@ def test_part_and_whole(answerer: Answerer) -> None:
     part = answerer.ask("How many households from Pinecrest have returned home?")
     assert whole.answer is not None and part.answer is not None
     assert (whole.answer.value, part.answer.value) == (400, 90)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("How many have returned to Westbrook?", 450),  # the next conjunct, not the nearest figure
+        ("How many have returned to Eastport?", 600),
+        ("How many came back to Eastport?", 600),  # no shared verb: only the binding decides
+        ("How many drivers from Northvale returned voluntarily?", 12),  # a parenthesis keeps its name
+    ],
+)
+def test_a_name_after_a_preposition_attaches_backwards(
+    answerer: Answerer, question: str, value: float
+) -> None:
+    r = answerer.ask(question)
+    assert r.answer is not None and r.answer.value == value, r.answer
 
 
 def test_percent_and_money_types(answerer: Answerer) -> None:
