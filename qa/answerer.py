@@ -107,6 +107,8 @@ class Answerer:
         q = analyze(
             question, self.index.idf, self.index.default_idf(), self.gazetteer, context, self.vocabulary
         )
+        if q.expansions:
+            query = f"{query} ({'; '.join(q.expansions)})"
         if context:
             # Retrieve with the new turn plus the earlier one, minus names the new turn replaces.
             dropped = {t for t in terms(context[-1]) if t not in q.weights}

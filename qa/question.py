@@ -82,6 +82,7 @@ class Question:
     focus: tuple[str, ...]  # the counted noun phrase: "how many foreign fighters" -> (foreign, fighter)
     names: tuple[str, ...]  # stemmed terms of names the answer must be about ("tunisia", "franc")
     unknown_names: tuple[str, ...] = ()  # capitalized question words the corpus never mentions
+    expansions: tuple[str, ...] = ()  # corpus names an acronym in the question stands for ("EU")
     values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
     exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
 
@@ -100,6 +101,12 @@ class Gazetteer:
             if key:
                 labels.setdefault(key, Counter())[label] += 1
         self.labels = {k: c.most_common(1)[0][0] for k, c in labels.items()}
+        # "European Union" -> "eu": the initials of multi-word names, for acronyms the corpus never spells.
+        self.acronyms: dict[str, str] = {}
+        for text, _ in entities:
+            words = re.findall(r"[A-Z][\w’'-]*", text)
+            if len(words) >= 2:
+                self.acronyms.setdefault("".join(w[0] for w in words).lower(), text)
         self.max_len = max((len(k) for k in self.labels), default=1)
         self.terms = {t for k in self.labels for t in k}
 
@@ -221,6 +228,7 @@ def analyze(
         weights[t] = max(weights.get(t, 0.0), idf.get(t, default_idf))
     names: list[str] = []
     unknown: list[str] = []
+    expansions: list[str] = []
     names.extend(_names(text, gazetteer))
     if vocabulary is not None:
         capital = _capitalized_terms(text)
@@ -242,7 +250,14 @@ def analyze(
                 and vocabulary is not None
                 and any(v in gazetteer.terms for v in vocabulary.variants(t))
             )
-            if t not in idf and not t.isdigit() and not known:
+            full = gazetteer.acronyms.get(t) if gazetteer is not None and m.group(0).isupper() else None
+            if t not in idf and full:
+                expansions.append(full)
+                for u in terms(full):
+                    weights.setdefault(u, weights.get(t, default_idf))
+                    if gazetteer is not None and gazetteer.labels.get(tuple(terms(full))) in NAME_LABELS:
+                        names.append(u)
+            elif t not in idf and not t.isdigit() and not known:
                 unknown.append(t)
 
     focus = focus_terms(text)
@@ -272,5 +287,6 @@ def analyze(
         focus=focus,
         names=tuple(dict.fromkeys(names)),
         unknown_names=tuple(dict.fromkeys(unknown)),
+        expansions=tuple(dict.fromkeys(expansions)),
         values=values,
     )

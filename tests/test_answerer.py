@@ -16,6 +16,7 @@ ARTICLES = {
     "a4": "Rail strike ends\n\nUnions said 2,500 workers walked out in Eastport and 1,800 in Westbrook. Another 600 have "
     "returned to Eastport and 450 to Westbrook. The survey counts 300 drivers from Northvale (12 drivers have "
     "returned voluntarily) and 200 drivers from Southvale.",
+    "a5": "The Northern Rail Authority said 75 stations were closed during the strike.",
 }
 
 
@@ -66,6 +67,12 @@ def test_a_name_after_a_preposition_attaches_backwards(
 ) -> None:
     r = answerer.ask(question)
     assert r.answer is not None and r.answer.value == value, r.answer
+
+
+def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
+    r = answerer.ask("How many stations did the NRA close?")
+    assert not r.abstained and r.answer is not None and r.answer.value == 75
+    assert answerer.ask("How many stations did the QZX close?").abstained  # no corpus name has those initials
 
 
 def test_percent_and_money_types(answerer: Answerer) -> None:
