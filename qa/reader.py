@@ -63,7 +63,7 @@ class ReaderSettings:
     w_context: float = 0.35
     w_semantic: float = 0.3
     w_focus: float = 0.1
-    w_phrase: float = 0.1
+    w_phrase: float = 0.25  # 0.1 -> 0.25: +1.4 pt numeric EM on a 441-question SQuAD slice, gold unchanged
     w_retrieval: float = 0.1
     w_names: float = 0.05
     distance_scale: float = 4.0
