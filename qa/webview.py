@@ -42,6 +42,8 @@ def _value(answer: Mapping[str, Any]) -> str:
     if value is None:
         return ""
     shown = f"{value:,.0f}" if float(value).is_integer() and unit not in ("year", "date") else f"{value:g}"
+    if shown == answer.get("text") and not unit:
+        return ""  # "5,600" needs no "= 5,600"
     return f' <span class="value">= {shown}{" " + html.escape(unit) if unit else ""}</span>'
 
 
