@@ -17,7 +17,6 @@ from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
 
-
 # "How high/long/far/big ...": the unit is part of the answer ("135 feet"); "how many" counts are not.
 _MEASURE_Q = re.compile(
     r"\bhow (?:high|tall|long|far|big|large|heavy|deep|wide|fast|old|much)\b|\bwhat (?:is|was) the (?:\w+ )?(?:height|length|distance|weight|depth|width|speed|area)\b",
@@ -30,9 +29,7 @@ _UNIT_AFTER = re.compile(
     r"|°[CF]?|years?|months?|weeks?|days?|hours?|minutes?|seconds?|(?:years?\s+)?old)\b",
     re.I,
 )
-
-
-_RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")
+_RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")  # "1759-60", "49–15"
 
 
 def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float | None, str | None]:

@@ -250,7 +250,8 @@ def analyze(
                 and vocabulary is not None
                 and any(v in gazetteer.terms for v in vocabulary.variants(t))
             )
-            full = gazetteer.acronyms.get(t) if gazetteer is not None and m.group(0).isupper() else None
+            written_upper = re.search(rf"\b{re.escape(t.upper())}\b", m.group(0)) is not None
+            full = gazetteer.acronyms.get(t) if gazetteer is not None and written_upper else None
             if t not in idf and full:
                 expansions.append(full)
                 for u in terms(full):

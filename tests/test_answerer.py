@@ -72,6 +72,7 @@ def test_a_name_after_a_preposition_attaches_backwards(
 def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
     r = answerer.ask("How many stations did the NRA close?")
     assert not r.abstained and r.answer is not None and r.answer.value == 75
+    assert answerer.ask("How many stations did NRA Rail close?").answer.value == 75  # type: ignore[union-attr]
     assert answerer.ask("How many stations did the QZX close?").abstained  # no corpus name has those initials
 
 
