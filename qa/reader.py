@@ -163,7 +163,7 @@ class Reader:
         # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
         # Its word forms count too ("Russian" asked, "Russia" written): names sharing its first five letters.
-        key_forms = {n for n in q.names if key_name and n[:5] == key_name[:5]} if key_name else set()
+        key_forms = {n for n in q.names if n[:5] == key_name[:5]} if key_name else set()
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]

@@ -76,6 +76,18 @@ def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
     assert answerer.ask("How many stations did the QZX close?").abstained  # no corpus name has those initials
 
 
+def test_figures_that_count_different_things_are_not_a_conflict(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("After the storm, volunteers came from 110 countries.", "utf-8")
+    (corpus / "y.txt").write_text("After the storm, volunteers came from 129 towns.", "utf-8")
+    (corpus / "z.txt").write_text("After the storm, volunteers came from 118 countries.", "utf-8")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
+    r = Answerer(Index.load(tmp_path / "i")).ask("From how many places did volunteers come after the storm?")
+    assert r.answer is not None and r.answer.value in (110, 118)
+    assert {c.value for c in r.conflicts} == {110, 118} - {r.answer.value}  # the towns are another fact
+
+
 def test_percent_and_money_types(answerer: Answerer) -> None:
     pct = answerer.ask("By what percentage did the river rise above its usual level?")
     assert pct.answer is not None and (pct.answer.value, pct.answer.unit) == (30, "percent")
