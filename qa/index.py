@@ -32,9 +32,8 @@ FORMAT_VERSION = 2  # 2: sentence vectors
 MANIFEST = "manifest.json"
 HNSW_MIN_VECTORS = 50_000  # below this exact search is fast enough; see eval/bench.py
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
-HNSW_EF_SEARCH = (
-    256  # recall@10 0.99 vs exact on 55k Reuters passages (128 gave 0.979); eval/reports/bench.md
-)
+# recall@10 0.99 against exact search on 55k Reuters passages (128 gave 0.979); eval/reports/bench.md
+HNSW_EF_SEARCH = 256
 
 
 class IndexError_(Exception):
@@ -321,8 +320,17 @@ def build_index(
         lock.release()
 
 
-def _reusable_vectors(path: Path, settings: BuildSettings) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per-article (passage, sentence) vectors from the current index, if built with the same settings."""
+@dataclass(frozen=True)
+class Reusable:
+    """What an unchanged article keeps from the current index: its passage and sentence vectors, entities."""
+
+    vectors: np.ndarray
+    sentences: np.ndarray
+    entities: tuple[Entity, ...]
+
+
+def _reusable(path: Path, settings: BuildSettings) -> dict[str, Reusable]:
+    """Per-article fingerprint -> what the current index computed for it, if built with the same settings."""
     try:
         old = Index.load(path, verify=True)
     except IndexError_:
@@ -336,8 +344,14 @@ def _reusable_vectors(path: Path, settings: BuildSettings) -> dict[str, tuple[np
     for c in old.chunks:
         by_doc.setdefault(c.doc_id, []).append(c.id)
     prints = old.manifest.get("article_fingerprints", {})
+    chunks = old.chunks
     return {
-        prints[d]: (vecs[ids], np.asarray(sents[rows[ids[0]] : rows[ids[-1] + 1]], dtype=np.float32))
+        prints[d]: Reusable(
+            vecs[ids],
+            np.asarray(sents[rows[ids[0]] : rows[ids[-1] + 1]], dtype=np.float32),
+            # Overlapping passages repeat the entities of the sentence they share.
+            tuple(dict.fromkeys(e for i in ids for e in chunks[i].entities)),
+        )
         for d, ids in by_doc.items()
         if d in prints
     }
@@ -380,8 +394,14 @@ def _build_locked(
     articles = report.articles
     encoder = encoder or encoder_for(settings.encoder)
 
-    entities: dict[str, list[Entity]] = {}
-    if settings.ner:
+    # Unchanged articles keep their entities and vectors; only the rest go through NER and the encoder.
+    reuse = _reusable(path, settings)
+    prints = [article_fingerprint(a) for a in articles]
+    entities: dict[str, list[Entity]] = {
+        a.id: list(reuse[p].entities) for a, p in zip(articles, prints, strict=True) if p in reuse
+    }
+    fresh = [a for a, p in zip(articles, prints, strict=True) if p not in reuse]
+    if settings.ner and fresh:
         from qa.entities import find_entities
 
         done = [0]
@@ -389,9 +409,9 @@ def _build_locked(
         def tick(n: int) -> None:
             done[0] += n
             if progress:
-                progress("entities", done[0], len(articles))
+                progress("entities", done[0], len(fresh))
 
-        entities = find_entities(articles, tick)
+        entities.update(find_entities(fresh, tick))
 
     chunks: list[Chunk] = []
     doc_of: list[int] = []
@@ -403,9 +423,6 @@ def _build_locked(
     if not chunks:
         raise IndexError_(f"no text to index in {corpus}")
 
-    # Reuse vectors of unchanged articles; embed only the rest.
-    reuse = _reusable_vectors(path, settings)
-    prints = [article_fingerprint(a) for a in articles]
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
     sentence_rows = np.cumsum([0] + [len(c.sentences) for c in chunks])
     sentence_vecs = np.zeros((int(sentence_rows[-1]), encoder.dim), dtype=np.float32)
@@ -416,9 +433,9 @@ def _build_locked(
     for d, ids in by_doc.items():
         old = reuse.get(prints[d])
         lo, hi = sentence_rows[ids[0]], sentence_rows[ids[-1] + 1]
-        if old is not None and len(old[0]) == len(ids) and len(old[1]) == hi - lo:
-            vectors[ids] = old[0]
-            sentence_vecs[lo:hi] = old[1]
+        if old is not None and len(old.vectors) == len(ids) and len(old.sentences) == hi - lo:
+            vectors[ids] = old.vectors
+            sentence_vecs[lo:hi] = old.sentences
         else:
             todo.extend(ids)
     batch = 256

@@ -45,6 +45,27 @@ def test_staleness_and_incremental_update(corpus: Path, tmp_path: Path) -> None:
     assert Index.load(idx).is_stale() is None
 
 
+def test_incremental_update_runs_ner_only_on_new_articles(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import qa.entities
+
+    settings = BuildSettings(encoder="hash-64", ner=True)
+    idx = tmp_path / "idx"
+    old = {(c.doc_id, c.start): c.entities for c in build_index(corpus, idx, settings).chunks}
+    seen: list[str] = []
+    real = qa.entities.find_entities
+
+    def spy(articles, progress=None):  # type: ignore[no-untyped-def]
+        seen.extend(a.id for a in articles)
+        return real(articles, progress)
+
+    monkeypatch.setattr(qa.entities, "find_entities", spy)
+    (corpus / "new.txt").write_text("Officials in Portsmouth said 12 ships sank.", "utf-8")
+    after = build_index(corpus, idx, settings)
+    assert seen == ["new"]
+    assert all(c.entities == old[(c.doc_id, c.start)] for c in after.chunks if c.doc_id != "new")
+    assert any(c.entities for c in after.chunks if c.doc_id == "new")
+
+
 def test_damaged_file_is_detected(corpus: Path, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     m = build_index(corpus, idx, FAST).manifest
