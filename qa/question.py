@@ -32,7 +32,7 @@ _TYPE_RULES: list[tuple[str, str]] = [
         "money",
     ),
     (
-        r"\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}(?:cost|price|prices|fee|fees|budget|salary|revenue|worth)\b",
+        r"\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}(?:costs?|prices?|fees?|budgets?|salary|salaries|revenues?|worth)\b",
         "money",
     ),
     (r"\b(?:what|which|in what|in which) (?:year|season)\b|\bwhat decade\b|\bwhat century\b", "year"),

@@ -17,6 +17,7 @@ ARTICLES = {
     "returned to Eastport and 450 to Westbrook. The survey counts 300 drivers from Northvale (12 drivers have "
     "returned voluntarily) and 200 drivers from Southvale.",
     "a5": "The Northern Rail Authority said 75 stations were closed during the strike.",
+    "a6": "The old abbey in Eastport was founded in 1221 and rebuilt after a fire.",
 }
 
 
@@ -67,6 +68,29 @@ def test_a_name_after_a_preposition_attaches_backwards(
 ) -> None:
     r = answerer.ask(question)
     assert r.answer is not None and r.answer.value == value, r.answer
+
+
+def test_a_year_before_1800_is_a_year_candidate(answerer: Answerer) -> None:
+    r = answerer.ask("In what year was the old abbey founded?")
+    assert r.answer is not None and r.answer.value == 1221 and r.answer.unit == "year"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What was the average speed of the trains?", "number"),
+        ("What was Smith's average score in 2015?", "number"),
+        ("At what age did she retire?", "number"),
+        ("What is the annual fee for members?", "money"),
+        ("What were the repair costs of the bridge?", "money"),
+        ("What season did the team win?", "year"),
+        ("What is the name of the fund?", "other"),
+    ],
+)
+def test_what_questions_that_ask_for_a_figure_are_typed(question: str, kind: str) -> None:
+    from qa.question import answer_type
+
+    assert answer_type(question) == kind
 
 
 def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
