@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qa.evaluation import _percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578.jsonl.gz"
 GOLD = ROOT / "eval" / "gold.jsonl"
@@ -38,14 +40,6 @@ def _rss_mb() -> float:
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
-
-
-def _pct(values: list[float], q: float) -> float:
-    v = sorted(values)
-    k = (len(v) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 # -- workers: one measurement per process --------------------------------------------------------------
@@ -124,7 +118,12 @@ def worker_answer(index: str, questions: list[str]) -> dict[str, Any]:
         t = time.perf_counter()
         a.ask(q)
         ms.append((time.perf_counter() - t) * 1000)
-    return {"p50_ms": _pct(ms, 0.5), "p95_ms": _pct(ms, 0.95), "rss_mb": _rss_mb(), "questions": len(ms)}
+    return {
+        "p50_ms": _percentile(ms, 0.5),
+        "p95_ms": _percentile(ms, 0.95),
+        "rss_mb": _rss_mb(),
+        "questions": len(ms),
+    }
 
 
 def worker_ann(index: str, questions: list[str]) -> dict[str, Any]:
@@ -238,7 +237,7 @@ def web_latency(index: Path, corpus: Path, questions: list[str]) -> dict[str, An
             t = time.perf_counter()
             client.predict(q, api_name="/ask")
             ms.append((time.perf_counter() - t) * 1000)
-        return {"p50_ms": _pct(ms, 0.5), "p95_ms": _pct(ms, 0.95), "questions": len(ms)}
+        return {"p50_ms": _percentile(ms, 0.5), "p95_ms": _percentile(ms, 0.95), "questions": len(ms)}
     finally:
         proc.terminate()
         proc.wait(10)

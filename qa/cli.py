@@ -90,12 +90,8 @@ def open_index(index: Path, corpus: Path, settings: BuildSettings | None = None)
     if stale:
         err.print(f"{stale}; updating the index …")
         built = Path(loaded.manifest["corpus"]["path"])
-        return _build(built, index, BuildSettings(**_settings_from(loaded.manifest["settings"])))
+        return _build(built, index, BuildSettings.from_json(loaded.manifest["settings"]))
     return loaded
-
-
-def _settings_from(raw: dict[str, Any]) -> dict[str, Any]:
-    return {"encoder": raw["encoder"], "chunking": ChunkSettings(**raw["chunking"]), "ner": raw["ner"]}
 
 
 @app.command("index")

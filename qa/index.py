@@ -49,6 +49,11 @@ class BuildSettings:
     def to_json(self) -> dict[str, Any]:
         return {"encoder": self.encoder, "chunking": self.chunking.to_json(), "ner": self.ner}
 
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> BuildSettings:
+        """The settings an index was built with (its manifest's ``settings``)."""
+        return cls(encoder=raw["encoder"], chunking=ChunkSettings(**raw["chunking"]), ner=raw["ner"])
+
 
 Progress = Callable[[str, int, int], None]
 

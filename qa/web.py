@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answerer import Answerer, QuestionError
-from qa.index import Index, IndexError_, build_index
+from qa.index import BuildSettings, build_index
 from qa.uploads import UploadLimits, save_uploads
 from qa.webview import CSS, result_html
 
@@ -61,15 +61,9 @@ class ChatService:
         self.answerer = self._open()
 
     def _open(self) -> Answerer:
-        if (self.index_dir / "manifest.json").exists():
-            index = Index.load(self.index_dir)
-            if index.is_stale() and self.corpus.exists():
-                index = build_index(self.corpus, self.index_dir, _settings(index))
-        elif self.corpus.exists():
-            index = build_index(self.corpus, self.index_dir)
-        else:
-            raise IndexError_(f"no index in {self.index_dir} and no corpus at {self.corpus}")
-        answerer = Answerer(index)
+        from qa.cli import open_index  # built if missing, updated if its corpus changed
+
+        answerer = Answerer(open_index(self.index_dir, self.corpus))
         answerer.ask("warm up")  # load FAISS, BM25, store and the encoder once, before serving
         return answerer
 
@@ -80,8 +74,10 @@ class ChatService:
         except QuestionError as e:
             return {"error": str(e), "question": question}
 
-    def articles(self) -> dict[str, str]:
-        return {a.id: a.text for a in self.answerer.index.articles}
+    def cited_texts(self, result: dict[str, Any]) -> dict[str, str]:
+        """The texts of the articles a result cites (for their paragraphs in the reply)."""
+        by_id = self.answerer.index.article_by_id
+        return {c["doc_id"]: by_id[c["doc_id"]].text for c in result["citations"]}
 
     def status(self) -> str:
         m = self.answerer.index.manifest
@@ -99,7 +95,11 @@ class ChatService:
         saved, messages = save_uploads([Path(f) for f in files or []], self.corpus, limits)
         if saved:
             with self._swap:
-                index = build_index(self.corpus, self.index_dir, _settings(self.answerer.index))
+                index = build_index(
+                    self.corpus,
+                    self.index_dir,
+                    BuildSettings.from_json(self.answerer.index.manifest["settings"]),
+                )
                 answerer = Answerer(index)
                 answerer.ask("warm up")
                 self.answerer = answerer
@@ -108,13 +108,6 @@ class ChatService:
                 f"index updated: {c['articles']} articles, {c['embedded']} passages embedded, {c['reused']} reused"
             )
         return "\n".join(f"- {m}" for m in messages) or "- no files"
-
-
-def _settings(index: Index):  # type: ignore[no-untyped-def]
-    from qa.cli import _settings_from
-    from qa.index import BuildSettings
-
-    return BuildSettings(**_settings_from(index.manifest["settings"]))
 
 
 def _text(content: Any) -> str:
@@ -143,7 +136,7 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
         if "error" in result:
             reply = f'<div class="abstained">{result["error"]}</div>'
         else:
-            reply = result_html(result, service.articles())
+            reply = result_html(result, service.cited_texts(result))
         turn = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
         return "", [*history, *turn]
 
