@@ -20,6 +20,8 @@ ENTITY_LABELS = {
     "entity": {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"},
 }
 
+# Whose attribute is asked for: "what was the ...", "what was Warsaw's ...", "what is its ...".
+_DET = r"(?:the |an? |its |their |his |her |[\w.&-]+[’']s? )?"
 _TYPE_RULES: list[tuple[str, str]] = [
     (
         r"\bwhat (?:percentage|percent|proportion|share|fraction|portion|part)\b|\bhow much of\b|\bwhat per cent\b"
@@ -32,21 +34,23 @@ _TYPE_RULES: list[tuple[str, str]] = [
         "money",
     ),
     (
-        r"\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}(?:costs?|prices?|fees?|budgets?|salary|salaries|revenues?|worth)\b",
+        rf"\bwhat (?:is|was|were|are) {_DET}(?:\w+ ){{0,2}}(?:costs?|prices?|fees?|budgets?|salary|salaries|revenues?"
+        r"|worth|income|profits?|sales|wages?|earnings|turnover|gdp)\b",
         "money",
     ),
     (r"\b(?:what|which|in what|in which) (?:year|season)\b|\bwhat decade\b|\bwhat century\b", "year"),
     (r"\bwhen\b|\bwhat (?:date|day|month|time)\b|\bon what day\b|\bhow long ago\b", "date"),
     (
-        r"\bhow many\b|\bnumber of\b|\bhow much\b|\bhow large\b|\bhow big\b|\bwhat (?:is|was) the (?:total|size|population|number)\b"
-        r"|\bhow (?:long|old|far|tall|high|heavy|deep|wide)\b|\bwhat (?:is|was) the population\b",
+        r"\bhow many\b|\bnumber of\b|\bhow much\b|\bhow large\b|\bhow big\b|\bwhat amount of\b"
+        rf"|\bwhat (?:is|was|were|are) {_DET}(?:\w+ ){{0,2}}(?:total|size|population|number|attendance|enrollment|enrolment)\b"
+        r"|\bhow (?:long|old|far|tall|high|heavy|deep|wide)\b",
         "count",
     ),
     (
         # "What was the average ...", "at what age": a figure of any unit.
-        r"\bwhat (?:is|was|were|are) (?:[\w’'.-]+ ){1,3}(?:rate|ratio|average|score|rating"
+        r"\bwhat (?:is|was|were|are) (?:[\w’'.-]+ ){1,3}(?:rate|ratio|average|score|rating|efficiency"
         r"|ranking|age|temperature|distance|height|length|weight|speed|capacity|area|margin|record|density)\b"
-        r"|\b(?:at )?what age\b",
+        r"|\b(?:at )?what (?:age|temperature)\b|\bhow (?:cold|hot|warm|fast)\b",
         "number",
     ),
     (
@@ -280,7 +284,12 @@ def analyze(
                 weights[t] = 0.6 * idf.get(t, default_idf)
         if not new_names:
             names.extend(prev_names)
-    values = tuple(s.value for s in find_numbers(text) if s.value is not None and s.unit != "year")
+    # A year the question states is context ("in the 2003 meeting"), unless a date is asked for ("When in 2014").
+    values = tuple(
+        s.value
+        for s in find_numbers(text)
+        if s.value is not None and (kind not in ("year", "date") or s.unit not in ("year", "date"))
+    )
     return Question(
         text=text,
         answer_type=kind,
