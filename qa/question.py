@@ -21,7 +21,7 @@ ENTITY_LABELS = {
 }
 
 # Whose attribute is asked for: "what was the ...", "what was Warsaw's ...", "what is its ...".
-_DET = r"(?:the |an? |its |their |his |her |[\w.&-]+[’']s? )?"
+_DET = r"(?:(?:the|an?|its|their|his|her) )?(?:[\w.&-]+[’']s? )?"
 _TYPE_RULES: list[tuple[str, str]] = [
     (
         r"\bwhat (?:percentage|percent|proportion|share|fraction|portion|part)\b|\bhow much of\b|\bwhat per cent\b"
@@ -148,8 +148,8 @@ def focus_terms(text: str) -> tuple[str, ...]:
         text,
         re.I,
     ) or re.search(r"\b(?:what|which)\s+((?:[\w’'-]+\s*){1,4})", text, re.I)
-    if not m:
-        return ()
+    if not m or re.match(r"of\s+(?:them|these|those|they|us|you|it)\b", m.group(1), re.I):
+        return ()  # "how many of them came back": the count is of the earlier turn's noun
     out = []
     for word in m.group(1).split():
         low = word.lower().strip("’'")

@@ -85,6 +85,11 @@ def test_a_year_before_1800_is_a_year_candidate(answerer: Answerer) -> None:
         ("What were the repair costs of the bridge?", "money"),
         ("What season did the team win?", "year"),
         ("What is the name of the fund?", "other"),
+        ("What was Warsaw's population in 1901?", "count"),  # a possessive owner, not "the"
+        ("What was the company's revenue last year?", "money"),
+        ("What amount of time did the repairs take?", "count"),
+        ("How cold does the valley get in winter?", "number"),
+        ("What is its theoretical efficiency?", "number"),
     ],
 )
 def test_what_questions_that_ask_for_a_figure_are_typed(question: str, kind: str) -> None:
@@ -176,3 +181,23 @@ def test_answer_bounds_follow_the_question(
     )
     a, b, got_value, _ = answer_bounds(analyze(question, {}, 1.0), text, c)
     assert text[a:b] == expected and got_value == value
+
+
+def test_a_year_in_a_count_question_is_not_its_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text(
+        "Attendance at the 2003 meeting included 350 officials and experts.", "utf-8"
+    )
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
+    a = Answerer(Index.load(tmp_path / "i"))
+    assert a.ask("How many people attended the 2003 meeting?").answer.value == 350  # type: ignore[union-attr]
+    assert a.ask("When was the meeting that 350 officials attended?").answer.value == 2003  # type: ignore[union-attr]
+
+
+def test_how_many_of_them_counts_the_earlier_turns_noun() -> None:
+    from qa.question import focus_terms
+
+    assert focus_terms("And how many of them came back?") == ()
+    assert focus_terms("How many of the drivers came back?")[0] == "driver"  # "of the" is no pronoun
+    assert focus_terms("How many drivers from Northvale came back?") == ("driver",)
