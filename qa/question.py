@@ -6,6 +6,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from qa.numbers import find_numbers
 from qa.text import STOPWORDS, stem, terms
 
@@ -24,7 +27,7 @@ ENTITY_LABELS = {
 _DET = r"(?:(?:the|an?|its|their|his|her) )?(?:[\w.&-]+[’']s? )?"
 _TYPE_RULES: list[tuple[str, str]] = [
     (
-        r"\bwhat (?:percentage|percent|proportion|share|fraction|portion|part)\b|\bhow much of\b|\bwhat per cent\b"
+        r"\bwhat (?:percentage|percent|proportion|share|fraction|portion)\b|\bhow much of\b|\bwhat per cent\b"
         r"|\bwhat (?:is|was) the (?:percentage|proportion|share)\b|\bpercentage\b",
         "percent",
     ),
@@ -58,7 +61,8 @@ _TYPE_RULES: list[tuple[str, str]] = [
         "person",
     ),
     (
-        r"\bwhere\b|\b(?:which|what)(?: \w+)? (?:country|countries|city|cities|nation|region|state|place|town|capital|continent)\b",
+        r"\bwhere\b|\b(?:which|what)(?: \w+)? (?:country|countries|city|cities|nation|region|place|town|capital|continent)\b"
+        r"|\b(?:which|what) states?\b",  # not "which articles state that ..."
         "place",
     ),
     (
@@ -86,7 +90,8 @@ class Question:
     focus: tuple[str, ...]  # the counted noun phrase: "how many foreign fighters" -> (foreign, fighter)
     names: tuple[str, ...]  # stemmed terms of names the answer must be about ("tunisia", "franc")
     unknown_names: tuple[str, ...] = ()  # capitalized question words the corpus never mentions
-    expansions: tuple[str, ...] = ()  # corpus names an acronym in the question stands for ("EU")
+    # Corpus names an acronym in the question stands for ("EU"), or a misspelt name means ("Karistadt").
+    expansions: tuple[str, ...] = ()
     values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
     exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
 
@@ -113,6 +118,23 @@ class Gazetteer:
                 self.acronyms.setdefault("".join(w[0] for w in words).lower(), text)
         self.max_len = max((len(k) for k in self.labels), default=1)
         self.terms = {t for k in self.labels for t in k}
+        # A written form of each name term, to put a corrected spelling into the search query.
+        self.surfaces: dict[str, str] = {}
+        for text, _ in entities:
+            for word in re.findall(r"[^\W\d_]+", text):
+                found = terms(word)
+                if found:
+                    self.surfaces.setdefault(found[0], word)
+        self._spellings = sorted(t for t in self.terms if len(t) >= 5 and t.isalpha())
+
+    def correct(self, term: str) -> str | None:
+        """The one corpus name ``term`` misspells by a letter ("Karistadt" -> "karlstadt"), if there is one.
+        Typos keep the first letter; "Gambia" is not "Zambia"."""
+        if len(term) < 5 or not term.isalpha():
+            return None
+        found = process.extract(term, self._spellings, scorer=OSA.distance, score_cutoff=1, limit=3)
+        close = [t for t, _, _ in found if t[0] == term[0] and t != term]
+        return close[0] if len(close) == 1 else None
 
     def find(self, question_terms: list[str]) -> list[tuple[tuple[str, ...], str]]:
         """Longest corpus entity names found in the term list, with their label."""
@@ -263,7 +285,14 @@ def analyze(
                     if gazetteer is not None and gazetteer.labels.get(tuple(terms(full))) in NAME_LABELS:
                         names.append(u)
             elif t not in idf and not t.isdigit() and not known:
-                unknown.append(t)
+                fix = gazetteer.correct(t) if gazetteer is not None else None
+                if fix is None:
+                    unknown.append(t)
+                    continue
+                weights[fix] = max(weights.get(fix, 0.0), idf.get(fix, default_idf))
+                expansions.append(gazetteer.surfaces.get(fix, fix))  # type: ignore[union-attr]
+                if gazetteer.labels.get((fix,)) in NAME_LABELS and fix not in names:  # type: ignore[union-attr]
+                    names.append(fix)
 
     focus = focus_terms(text)
     if context:

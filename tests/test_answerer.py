@@ -90,6 +90,9 @@ def test_a_year_before_1800_is_a_year_candidate(answerer: Answerer) -> None:
         ("What amount of time did the repairs take?", "count"),
         ("How cold does the valley get in winter?", "number"),
         ("What is its theoretical efficiency?", "number"),
+        ("Which articles state that powers remain with members?", "other"),  # "state" the verb
+        ("Which state hosted the final?", "place"),
+        ("What part of the act requires registration?", "other"),
     ],
 )
 def test_what_questions_that_ask_for_a_figure_are_typed(question: str, kind: str) -> None:
@@ -201,3 +204,10 @@ def test_how_many_of_them_counts_the_earlier_turns_noun() -> None:
     assert focus_terms("And how many of them came back?") == ()
     assert focus_terms("How many of the drivers came back?")[0] == "driver"  # "of the" is no pronoun
     assert focus_terms("How many drivers from Northvale came back?") == ("driver",)
+
+
+def test_a_misspelt_name_is_read_as_the_corpus_name_it_is_one_letter_from(answerer: Answerer) -> None:
+    r = answerer.ask("How many households from Pinecrset are there?")  # two letters swapped
+    assert not r.abstained and r.answer is not None and r.answer.value == 400
+    assert answerer.ask("How many households from Zinecrest are there?").abstained  # another first letter
+    assert answerer.ask("How many households from Pinecroft are there?").abstained  # two letters away
