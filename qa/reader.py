@@ -28,6 +28,10 @@ _PART_OF = re.compile(
 _PREDICATE = re.compile(
     r"\b(?:are|is|was|were|have|has|had|will|would|remain|remains|now|include|includes)\b|[;:–—()]|,\s", re.I
 )
+# A figure's unit words then an opening bracket: what stands between "142 pounds" and "(64 kg)".
+_CONVERSION = re.compile(r"\s*(?:[a-z°][\w/.²³-]*\s*){1,2}\(\s*(?:about\s+|approx(?:imately|\.)?\s+|c\.\s*)?")
+# ... and its own unit words up to the closing bracket: "(64 kg)", "(2,700,000 sq mi)".
+_WORD_AFTER = re.compile(r"\s*([^\W\d_°][\w/.²³°]*(?:\s+[\w/.²³°]+)?)\s*[)/;,]")
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
@@ -130,13 +134,26 @@ class Reader:
         ]
 
     # ----------------------------------------------------------------------------------------------
-    def _items(self, q: Question, chunk: Chunk) -> list[tuple[int, int, str, float | None, str | None, str]]:
+    def _items(
+        self, q: Question, chunk: Chunk, text: str
+    ) -> list[tuple[int, int, str, float | None, str | None, str]]:
         """(start, end, text, value, unit, kind) of every candidate of the question's type."""
         items = []
         if q.numeric:
             units = _NUMERIC_UNITS[q.answer_type]
-            for s in chunk.spans:
+            qterms = set(terms(q.text))
+            for prev, s in zip([None, *chunk.spans], chunk.spans, strict=False):
                 if any(s.value == v for v in q.values):
+                    continue
+                # "142 pounds (64 kg)": the figure in brackets restates the one before it in another unit;
+                # it is the answer only when the question asks in that unit.
+                unit = _WORD_AFTER.match(text, s.end)
+                if (
+                    prev is not None
+                    and unit
+                    and _CONVERSION.fullmatch(text, prev.end, s.start)
+                    and not set(terms(unit.group(1))) & qterms
+                ):
                     continue
                 if s.unit in units:
                     items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
@@ -158,7 +175,7 @@ class Reader:
         s = self.settings
         chunk = passage.chunk
         text = self.index.article_by_id[chunk.doc_id].text
-        items = self._items(q, chunk)
+        items = self._items(q, chunk, text)
         total = sum(q.weights.values()) or 1.0
         # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None

@@ -211,3 +211,13 @@ def test_a_misspelt_name_is_read_as_the_corpus_name_it_is_one_letter_from(answer
     assert not r.abstained and r.answer is not None and r.answer.value == 400
     assert answerer.ask("How many households from Zinecrest are there?").abstained  # another first letter
     assert answerer.ask("How many households from Pinecroft are there?").abstained  # two letters away
+
+
+def test_a_converted_figure_in_brackets_answers_only_in_its_own_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("Standing 135 feet (41 m) tall, the new footbridge opened in May.", "utf-8")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
+    a = Answerer(Index.load(tmp_path / "i"))
+    assert a.ask("How tall is the new footbridge?").answer.text == "135 feet"  # type: ignore[union-attr]
+    assert a.ask("How many m tall is the new footbridge?").answer.value == 41  # type: ignore[union-attr]
