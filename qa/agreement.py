@@ -26,6 +26,9 @@ class Group:
 @dataclass(frozen=True)
 class AgreementSettings:
     support_bonus: float = 0.04  # per extra article stating the same value
+    # The same value in a sentence this similar to the answer's (sentence vectors) states the same fact,
+    # however differently it is worded ("5,600 ... returned home" and "5,600 ... have gone back").
+    same_fact: float = 0.5  # gold: citation recall 0.84 -> 0.88, precision unchanged (0.6: 0.85)
     cite_ratio: float = 0.55  # a candidate counts as support if it scores this close to the best
     conflict_ratio: float = 0.8  # another value this close to the best, from another article: a conflict
     max_conflicts: int = 3
@@ -34,7 +37,10 @@ class AgreementSettings:
     max_spread: float = 2.0
 
 
-def candidate_key(c: Candidate) -> tuple[object, ...]:
+def candidate_key(c: Candidate, year: bool = False) -> tuple[object, ...]:
+    """What makes two candidates the same answer; asked for a ``year``, "June 2014" is 2014."""
+    if year and c.unit == "date" and c.value is not None:
+        return ("n", "year", round(c.value, 6))
     if c.value is not None and c.unit != "date":
         unit = "percent" if c.unit in ("percent", "fraction") else c.unit
         value = percent_value(c.value, c.unit) if unit == "percent" else c.value
@@ -42,10 +48,10 @@ def candidate_key(c: Candidate) -> tuple[object, ...]:
     return ("t", tuple(terms(c.text, keep_stopwords=True)))
 
 
-def group(candidates: list[Candidate], settings: AgreementSettings) -> list[Group]:
+def group(candidates: list[Candidate], settings: AgreementSettings, year: bool = False) -> list[Group]:
     groups: dict[tuple[object, ...], list[Candidate]] = {}
     for c in candidates:
-        groups.setdefault(candidate_key(c), []).append(c)
+        groups.setdefault(candidate_key(c, year), []).append(c)
     out = [Group(k, tuple(sorted(v, key=lambda c: -c.score))) for k, v in groups.items()]
 
     def strength(g: Group) -> float:

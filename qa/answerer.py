@@ -122,10 +122,24 @@ class Answerer:
         candidates = self.reader.read(q, passages, qvec)
         return self._result(q, query, passages, candidates, qid)
 
+    def _same_fact(self, a: Candidate, b: Candidate) -> bool:
+        if a.value is None or b.value is None:
+            return False  # a name recurs in many unrelated sentences; a figure rarely does
+        va = self.index.sentence_vector(a.chunk_id, a.sentence)
+        vb = self.index.sentence_vector(b.chunk_id, b.sentence)
+        return float(va @ vb) >= self.settings.agreement.same_fact
+
     def _more_support(self, q: Question, passages: list[Passage], top: Candidate) -> list[Candidate]:
-        key = candidate_key(top)
+        """The answer's value elsewhere, in a context that fits the question or a sentence that says what
+        the answer's sentence says."""
+        year = q.answer_type == "year"
+        key = candidate_key(top, year)
         floor = self.settings.agreement.cite_ratio * top.context
-        return self.reader.support(q, passages, lambda c: candidate_key(c) == key and c.context >= floor)
+        return self.reader.support(
+            q,
+            passages,
+            lambda c: candidate_key(c, year) == key and (c.context >= floor or self._same_fact(top, c)),
+        )
 
     def _result(
         self, q: Question, query: str, passages: list[Passage], candidates: list[Candidate], qid: str | None
@@ -140,7 +154,7 @@ class Answerer:
             articles=len(self.index.articles),
             titles=self.titles,
         )
-        groups = group(candidates, st.agreement)
+        groups = group(candidates, st.agreement, year=q.answer_type == "year")
         if not groups or q.unknown_names or groups[0].best.score < st.abstain_below:
             confidence = groups[0].best.score if groups else 0.0
             return Result(
@@ -156,7 +170,8 @@ class Answerer:
         best = top.best
         support = supporting(top, st.agreement)
         cited = {c.doc_id for c in support}
-        for c in self._more_support(q, passages, best):
+        restated = [c for c in top.candidates if c.doc_id not in cited and self._same_fact(best, c)]
+        for c in restated + self._more_support(q, passages, best):
             if c.doc_id not in cited:
                 cited.add(c.doc_id)
                 support.append(c)

@@ -221,3 +221,19 @@ def test_a_converted_figure_in_brackets_answers_only_in_its_own_unit(tmp_path) -
     a = Answerer(Index.load(tmp_path / "i"))
     assert a.ask("How tall is the new footbridge?").answer.text == "135 feet"  # type: ignore[union-attr]
     assert a.ask("How many m tall is the new footbridge?").answer.value == 41  # type: ignore[union-attr]
+
+
+def test_an_article_that_restates_the_figure_in_other_words_is_cited(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    texts = {
+        "x": "The ministry said 1,240 families from Oakridge were moved to shelters after the flood.",
+        "y": "Shelters took in 1,240 families from Oakridge, the ministry said on Monday.",
+        "z": "Voter rolls in Oakridge list 1,240 names.",  # the same figure, another fact
+    }
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
+    r = Answerer(Index.load(tmp_path / "i")).ask("How many households were relocated after the flood?")
+    assert r.answer is not None and r.answer.value == 1240
+    assert {c.doc_id for c in r.citations} == {"x", "y"}
