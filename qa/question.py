@@ -93,6 +93,8 @@ class Question:
     # Corpus names an acronym in the question stands for ("EU"), or a misspelt name means ("Karistadt").
     expansions: tuple[str, ...] = ()
     values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
+    # Terms of each capitalised phrase of the question (and earlier turns): "Brock Osweiler", "Levi's Stadium".
+    phrases: tuple[tuple[str, ...], ...] = ()
     exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
 
     @property
@@ -319,7 +321,14 @@ def analyze(
         for s in find_numbers(text)
         if s.value is not None and (kind not in ("year", "date") or s.unit not in ("year", "date"))
     )
+    phrases = tuple(
+        tuple(found)
+        for turn in [*(context or []), text]
+        for m in _CAPITALIZED.finditer(turn)
+        if (found := terms(m.group(0)))
+    )
     return Question(
+        phrases=phrases,
         text=text,
         answer_type=kind,
         weights=weights,

@@ -34,6 +34,7 @@ _CONVERSION = re.compile(r"\s*(?:[a-z°][\w/.²³-]*\s*){1,2}\(\s*(?:about\s+|ap
 _WORD_AFTER = re.compile(r"\s*([^\W\d_°][\w/.²³°]*(?:\s+[\w/.²³°]+)?)\s*[)/;,]")
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
 _NUMERIC_UNITS = {
     "count": {None},
@@ -181,6 +182,11 @@ class Reader:
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
         # Its word forms count too ("Russian" asked, "Russia" written): names sharing its first five letters.
         key_forms = {n for n in q.names if n[:5] == key_name[:5]} if key_name else set()
+        for phrase in q.phrases:
+            if key_name in phrase:
+                # Any name of the phrase, or its head noun, refers to it: "Osweiler threw ...",
+                # "the stadium opened ..." for "Brock Osweiler", "Levi's Stadium".
+                key_forms |= {t for t in phrase if t in q.names} | {phrase[-1]}
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
@@ -216,6 +222,15 @@ class Reader:
             present = {t for t, _, _ in toks if t}
             if _PRONOUN_START.match(text[a:b]):
                 present |= prev_terms
+            elif key_name and not (key_forms & present):
+                title = set(terms(self.index.article_by_id[chunk.doc_id].title or ""))
+                if key_forms & title:
+                    present |= key_forms
+                elif _PRONOUN.search(text, a, b):
+                    # "On 19 October 1512, he was awarded ...": the person asked about, named earlier.
+                    earlier = {t for pa, pb in chunk.sentences[:si] for t in terms(text[pa:pb])}
+                    if key_forms & earlier:
+                        present |= key_forms
             starts = [x for _, x, _ in toks]
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:

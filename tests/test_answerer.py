@@ -237,3 +237,32 @@ def test_an_article_that_restates_the_figure_in_other_words_is_cited(tmp_path) -
     r = Answerer(Index.load(tmp_path / "i")).ask("How many households were relocated after the flood?")
     assert r.answer is not None and r.answer.value == 1240
     assert {c.doc_id for c in r.citations} == {"x", "y"}
+
+
+def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
+    return Answerer(Index.load(tmp_path / "i"))
+
+
+def test_the_person_asked_about_may_be_named_by_surname_pronoun_or_title(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "p": "Maria Lindqvist joined the Valby rowing club in 2001. Lindqvist won 14 regattas in her career. "
+            "Her teammate Erik Dahl won 3 regattas.",
+            "h": "Harbour bridge reopens\n\nThe Harbour Bridge was closed for repairs in March. "
+            "Engineers said it carries 40,000 cars a day. A ferry carries 900 cars a day.",
+            "o": "Oskar Berg arrived in Malmo in 1990 with his brother Nils Berg. In the following decade, "
+            "he built 120 boats. Nils built 45 boats.",
+        },
+    )
+    # "Maria Lindqvist" asked, "Lindqvist" written: the surname names her.
+    assert a.ask("How many regattas did Maria Lindqvist win?").answer.value == 14  # type: ignore[union-attr]
+    # "it" in a sentence of the article the name heads.
+    assert a.ask("How many cars does the Harbour Bridge carry a day?").answer.value == 40_000  # type: ignore[union-attr]
+    # "he", after the name in an earlier sentence of the passage.
+    assert a.ask("How many boats did Oskar Berg build?").answer.value == 120  # type: ignore[union-attr]
