@@ -32,6 +32,12 @@ _PREDICATE = re.compile(
 _CONVERSION = re.compile(r"\s*(?:[a-z°][\w/.²³-]*\s*){1,2}\(\s*(?:about\s+|approx(?:imately|\.)?\s+|c\.\s*)?")
 # ... and its own unit words up to the closing bracket: "(64 kg)", "(2,700,000 sq mi)".
 _WORD_AFTER = re.compile(r"\s*([^\W\d_°][\w/.²³°]*(?:\s+[\w/.²³°]+)?)\s*[)/;,]")
+_ATTRIBUTE_BEFORE = re.compile(
+    r"\b([^\W\d_]+)\s+(?:of|is|was|were|are|at|reached|totall?ed|stood\s+at|:)\s+"
+    r"(?:(?:about|around|approximately|nearly|almost|some|over|more\s+than|less\s+than|roughly|just|only"
+    r"|an\s+estimated|up\s+to)\s+)*$",
+    re.I,
+)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
@@ -170,6 +176,19 @@ class Reader:
             for e in chunk.entities:
                 if e.label in labels and not (set(terms(e.text)) & set(q.weights)):
                     items.append((e.start, e.end, e.text, None, None, "entity"))
+            if q.answer_type == "other":
+                # "What is the turbine's theoretical efficiency?": "an efficiency of about 63%" states the
+                # value of the attribute asked about; the figure answers, not the whole sentence.
+                for s in chunk.spans:
+                    m = _ATTRIBUTE_BEFORE.search(text, max(0, s.start - 60), s.start)
+                    if (
+                        m
+                        and s.value not in q.values
+                        and set(terms(m.group(1))) & set(q.weights)
+                        and not set(terms(m.group(1))) & set(q.names)
+                        and not any(it[0] <= s.start < it[1] for it in items)
+                    ):
+                        items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
         return items
 
     def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]

@@ -266,3 +266,16 @@ def test_the_person_asked_about_may_be_named_by_surname_pronoun_or_title(tmp_pat
     assert a.ask("How many cars does the Harbour Bridge carry a day?").answer.value == 40_000  # type: ignore[union-attr]
     # "he", after the name in an earlier sentence of the passage.
     assert a.ask("How many boats did Oskar Berg build?").answer.value == 120  # type: ignore[union-attr]
+
+
+def test_an_attribute_asked_about_is_answered_with_its_figure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text(
+        "The best pumping engines of the valley had a duty of about 7 million, but most were closer to 5 million. "
+        "They were built by the Harbour Works.",
+        "utf-8",
+    )
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
+    r = Answerer(Index.load(tmp_path / "i")).ask("What was the duty of the best pumping engines?")
+    assert r.answer is not None and r.answer.text == "7 million"
