@@ -162,6 +162,8 @@ class Reader:
                     and not set(terms(unit.group(1))) & qterms
                 ):
                     continue
+                if q.answer_type == "money" and s.unit is None and not self._attribute(q, text, s.start):
+                    continue  # a sum with no currency only as "a budget of 4 million": "5,600 fighters" is none
                 if s.unit in units:
                     items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
                 elif "year" in units and s.unit is None and re.fullmatch(r"\d{3,4}", s.text):
@@ -180,16 +182,22 @@ class Reader:
                 # "What is the turbine's theoretical efficiency?": "an efficiency of about 63%" states the
                 # value of the attribute asked about; the figure answers, not the whole sentence.
                 for s in chunk.spans:
-                    m = _ATTRIBUTE_BEFORE.search(text, max(0, s.start - 60), s.start)
                     if (
-                        m
+                        self._attribute(q, text, s.start)
                         and s.value not in q.values
-                        and set(terms(m.group(1))) & set(q.weights)
-                        and not set(terms(m.group(1))) & set(q.names)
                         and not any(it[0] <= s.start < it[1] for it in items)
                     ):
                         items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
         return items
+
+    @staticmethod
+    def _attribute(q: Question, text: str, start: int) -> bool:
+        """The figure at ``start`` is stated as the value of a question term: "a budget of about 4 million"."""
+        m = _ATTRIBUTE_BEFORE.search(text, max(0, start - 60), start)
+        if not m:
+            return False
+        word = set(terms(m.group(1)))
+        return bool(word & set(q.weights)) and not word & set(q.names)
 
     def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]
         s = self.settings

@@ -241,7 +241,7 @@ def test_an_article_that_restates_the_figure_in_other_words_is_cited(tmp_path) -
 
 def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "c"
-    corpus.mkdir()
+    corpus.mkdir(parents=True)
     for name, text in texts.items():
         (corpus / f"{name}.txt").write_text(text, "utf-8")
     build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
@@ -279,3 +279,19 @@ def test_an_attribute_asked_about_is_answered_with_its_figure(tmp_path) -> None:
     build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
     r = Answerer(Index.load(tmp_path / "i")).ask("What was the duty of the best pumping engines?")
     assert r.answer is not None and r.answer.text == "7 million"
+
+
+def test_a_sum_of_money_needs_a_currency_or_to_be_stated_as_the_sum_asked_about(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    counted = _answerer_over(
+        tmp_path / "a",
+        {"x": "The Harbour Trust said 5,600 volunteers joined the clean-up this year."},
+        ner=False,
+    )
+    assert counted.ask("What is the annual budget of the Harbour Trust?").abstained  # volunteers are no sum
+    stated = _answerer_over(
+        tmp_path / "b",
+        {"y": "The Valley Fund has an annual budget of about 4 million, its director said."},
+        ner=False,
+    )
+    r = stated.ask("What is the annual budget of the Valley Fund?")
+    assert r.answer is not None and r.answer.value == 4_000_000
