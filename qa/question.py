@@ -41,8 +41,16 @@ _TYPE_RULES: list[tuple[str, str]] = [
         r"|worth|income|profits?|sales|wages?|earnings|turnover|gdp)\b",
         "money",
     ),
-    (r"\b(?:what|which|in what|in which) (?:year|season)\b|\bwhat decade\b|\bwhat century\b", "year"),
-    (r"\bwhen\b|\bwhat (?:date|day|month|time)\b|\bon what day\b|\bhow long ago\b", "date"),
+    (
+        r"\b(?:what|which|in what|in which) (?:year|season)\b"
+        r"|\bwhat (?:is|was) the (?:\w+ )?year\b",  # "what was the first year that ..."
+        "year",
+    ),
+    (
+        r"\bwhen\b|\b(?:what|which) (?:date|day|month|time|decade|century|era|period)\b|\bon what day\b"
+        r"|\bhow long ago\b",
+        "date",
+    ),
     (
         r"\bhow many\b|\bnumber of\b|\bhow much\b|\bhow large\b|\bhow big\b|\bwhat amount of\b"
         rf"|\bwhat (?:is|was|were|are) {_DET}(?:\w+ ){{0,2}}(?:total|size|population|number|attendance|enrollment|enrolment)\b"
@@ -53,7 +61,8 @@ _TYPE_RULES: list[tuple[str, str]] = [
         # "What was the average ...", "at what age": a figure of any unit.
         r"\bwhat (?:is|was|were|are) (?:[\w’'.-]+ ){1,3}(?:rate|ratio|average|score|rating|efficiency"
         r"|ranking|age|temperature|distance|height|length|weight|speed|capacity|area|margin|record|density)\b"
-        r"|\b(?:at )?what (?:age|temperature)\b|\bhow (?:cold|hot|warm|fast)\b",
+        r"|\b(?:what|which) (?:age|temperature|speed|magnitude|gauge|voltage|frequency|altitude|depth|resolution)\b"
+        r"|\bhow (?:cold|hot|warm|fast)\b",
         "number",
     ),
     (

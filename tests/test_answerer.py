@@ -93,6 +93,11 @@ def test_a_year_before_1800_is_a_year_candidate(answerer: Answerer) -> None:
         ("Which articles state that powers remain with members?", "other"),  # "state" the verb
         ("Which state hosted the final?", "place"),
         ("What part of the act requires registration?", "other"),
+        ("What was the first year that the two clubs played?", "year"),
+        ("Since which decade has the port been a major employer?", "date"),
+        ("On which date was the palace found?", "date"),
+        ("At what speed did the turbine run?", "number"),
+        ("What magnitude of earthquake can the fault produce?", "number"),
     ],
 )
 def test_what_questions_that_ask_for_a_figure_are_typed(question: str, kind: str) -> None:
