@@ -29,6 +29,12 @@ _UNIT_AFTER = re.compile(
     r"|°[CF]?|years?|months?|weeks?|days?|hours?|minutes?|seconds?|(?:years?\s+)?old)\b",
     re.I,
 )
+_YEAR_WORD = re.compile(r"(?:the\s+)?year\s+(?=\d)", re.I)
+_ERA_AFTER = re.compile(
+    r"\s*(?:(?:yr|years?)\s+)?(?:ago|BP|BCE?|B\.C\.(?:E\.)?|AD|A\.D\.|CE|C\.E\.)(?![\w.])"
+)
+_BORN = re.compile(r"\bborn\b|\bbirth\b", re.I)
+_DIED = re.compile(r"\bdied?\b|\bdeath\b", re.I)
 _RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")  # "1759-60", "49–15"
 
 
@@ -41,14 +47,25 @@ def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float
         m = re.search(r"\b\d{4}\b", text[c.start : c.end])
         if m:
             return c.start + m.start(), c.start + m.end(), float(m.group(0)), "year"
+    start = c.start
+    if q.answer_type in ("year", "date") and (lead := _YEAR_WORD.match(text, c.start, c.end)):
+        start = lead.end()  # "the year 1313" -> "1313"
     rng = _RANGE_AFTER.match(text, c.end)
     if rng and c.unit in (None, "year", "date"):  # one expression: "1759-60", "49–15", "1338–39"
-        return c.start, rng.end(), c.value, c.unit
+        # A life's span "(1919–1980)": born asks for its start, died for its end.
+        if _BORN.search(q.text):
+            return start, c.end, c.value, c.unit
+        if _DIED.search(q.text) and re.fullmatch(r"[–-]\d{4}", rng.group(0)):
+            return rng.start() + 1, rng.end(), float(rng.group(0)[1:]), c.unit
+        return start, rng.end(), c.value, c.unit
+    era = _ERA_AFTER.match(text, c.end)
+    if era and q.answer_type in ("year", "date"):  # "7500 yr ago", "800 CE", "430 BC"
+        return start, era.end(), c.value, c.unit
     if q.answer_type in ("count", "number") and c.unit is None and _MEASURE_Q.search(q.text):
         m = _UNIT_AFTER.match(text, c.end)
         if m:
             return c.start, m.end(), c.value, c.unit
-    return c.start, c.end, c.value, c.unit
+    return start, c.end, c.value, c.unit
 
 
 class QuestionError(ValueError):
