@@ -173,6 +173,9 @@ def test_empty_question_is_refused(answerer: Answerer) -> None:
         ("When did the siege end?", "The siege lasted from 1759-60 in all.", "1759", "1759-60", 1759),
         ("What was the final score?", "It ended 49–15 for the visitors.", "49", "49–15", 49),
         ("How many ships came?", "In 2015-16 ships came.", "2015", "2015-16", 2015),
+        ("How many died?", "The plague killed 30–60% of the town.", "60%", "30–60%", 60),
+        ("How many came?", "Some 12 to 15 million came.", "15 million", "12 to 15 million", 15_000_000),
+        ("How many came?", "It rose from 10 to 12 a year.", "12", "12", 12),
         ("When was Ann Berg born?", "The poet Ann Berg (1919–1980) wrote it.", "1919", "1919", 1919),
         ("When did Ann Berg die?", "The poet Ann Berg (1919–1980) wrote it.", "1919", "1980", 1980),
         (
