@@ -35,6 +35,9 @@ _ERA_AFTER = re.compile(
 )
 _BORN = re.compile(r"\bborn\b|\bbirth\b", re.I)
 _DIED = re.compile(r"\bdied?\b|\bdeath\b", re.I)
+_BOUND_BEFORE = re.compile(
+    r"\b(?:over|more\s+than|less\s+than|fewer\s+than|at\s+least|at\s+most|up\s+to|under)\s+$", re.I
+)
 _RANGE_BEFORE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?\s?(?:[–-]|\s+to\s+)$")
 _RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")  # "1759-60", "49–15"
 
@@ -51,6 +54,8 @@ def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float
     start = c.start
     if q.answer_type in ("year", "date") and (lead := _YEAR_WORD.match(text, c.start, c.end)):
         start = lead.end()  # "the year 1313" -> "1313"
+    if c.kind == "number" and (bound := _BOUND_BEFORE.search(text, max(0, c.start - 16), start)):
+        start = bound.start()  # "over 2,000": a bound is part of the figure, an approximation is not
     first = _RANGE_BEFORE.search(text, max(0, c.start - 24), c.start) if c.kind == "number" else None
     if first and not re.search(r"\bfrom\s+$", text[max(0, first.start() - 6) : first.start()], re.I):
         # The end of a range is read with its start: "30–60%", "12 to 15 million" (not "from 10 to 12").

@@ -96,7 +96,7 @@ def test_real_answer_cites_most_articles(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["answer"]["text"] == "5,600" and out["answer"]["value"] == 5600
+    assert out["answer"]["text"] in ("5,600", "at least 5,600") and out["answer"]["value"] == 5600
     assert len({c["doc_id"] for c in out["citations"]}) >= 4
     texts = {p.stem: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
     for c in out["citations"]:
