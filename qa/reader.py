@@ -17,6 +17,7 @@ import numpy as np
 
 from qa.index import Index
 from qa.models import Chunk, Passage
+from qa.numbers import MONTHS
 from qa.question import ENTITY_LABELS, Question
 from qa.text import STOPWORDS, stem, term_offsets, terms
 
@@ -36,6 +37,11 @@ _ATTRIBUTE_BEFORE = re.compile(
     r"\b([^\W\d_]+)\s+(?:of|is|was|were|are|at|reached|totall?ed|stood\s+at|:)\s+"
     r"(?:(?:about|around|approximately|nearly|almost|some|over|more\s+than|less\s+than|roughly|just|only"
     r"|an\s+estimated|up\s+to)\s+)*$",
+    re.I,
+)
+_DATED = re.compile(
+    rf"\d|\b(?:{'|'.join(MONTHS)}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
     re.I,
 )
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
@@ -171,7 +177,12 @@ class Reader:
                     items.append((s.start, s.end, s.text, s.value, "year", "number"))
             if q.answer_type == "date":
                 for e in chunk.entities:
-                    if e.label == "DATE" and not any(a <= e.start < b for a, b, *_ in items):
+                    # "today", "centuries", "the following day" date nothing; a date names a time.
+                    if (
+                        e.label == "DATE"
+                        and _DATED.search(e.text)
+                        and not any(a <= e.start < b for a, b, *_ in items)
+                    ):
                         items.append((e.start, e.end, e.text, None, "date", "entity"))
         else:
             labels = ENTITY_LABELS.get(q.answer_type, ENTITY_LABELS["entity"])

@@ -326,3 +326,15 @@ def test_a_sum_of_money_needs_a_currency_or_to_be_stated_as_the_sum_asked_about(
     )
     r = stated.ask("What is the annual budget of the Valley Fund?")
     assert r.answer is not None and r.answer.value == 4_000_000
+
+
+def test_a_date_answer_names_a_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "The mayor's funeral drew crowds. The following day, a service was held at the old chapel, "
+            "today a museum. The funeral itself had been held on 12 January in the cathedral.",
+        },
+    )
+    r = a.ask("What day was the mayor's funeral held?")
+    assert r.answer is not None and r.answer.text == "12 January"
