@@ -40,6 +40,8 @@ CURRENCY_WORDS = {
     "dollars": "USD", "dollar": "USD", "dlrs": "USD", "dlr": "USD", "usd": "USD", "euros": "EUR",
     "euro": "EUR", "pounds": "GBP", "sterling": "GBP", "yen": "JPY", "francs": "CHF", "marks": "DEM",
 }  # fmt: skip
+# Hundredths of a currency: "34 cts a share" is 0.34 dollars.
+CENT_WORDS = {"cts": "USD", "cents": "USD", "cent": "USD", "pence": "GBP"}
 PERCENT_WORDS = ("percent", "per cent", "pct", "%", "percentage points")
 HEDGES = (
     "at least", "at most", "more than", "less than", "fewer than", "nearly", "almost", "about", "around",
@@ -51,7 +53,7 @@ _WORD_NUM = "|".join(sorted([*UNITS_WORDS, *TENS_WORDS], key=len, reverse=True))
 _SCALE = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _CUR_SYM = r"(?:US\$|\$|£|€|¥)"
-_CUR_WORD = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
+_CUR_WORD = "|".join(sorted([*CURRENCY_WORDS, *CENT_WORDS], key=len, reverse=True))
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
 # Dates first: they contain numbers that must not be read as counts.
@@ -68,12 +70,16 @@ _NUM_RE = re.compile(
     rf"(?<![\w.,])(?P<num>{_DIGITS})(?![\w]|,\d|\.\d)"
     rf"(?P<scale>[\s-]+(?:{_SCALE})\b)?"
     rf"(?P<tail>\s*(?:%|percent\b|per\s+cent\b|pct\b|percentage\s+points?\b)"
-    rf"|\s+(?:{_CUR_WORD})\b)?",
+    rf"|[\s-]+(?:{_CUR_WORD})\b)?",
     re.IGNORECASE,
+)
+# Market prices in eighths and sixteenths: "down 1/8", "12-3/4" (not dates like 4/7/87, not "9/11").
+_SLASH_FRACTION_RE = re.compile(
+    r"(?<![\w/.,])(?:(?P<whole>\d{1,4})[\s-])?(?P<n>\d{1,2})/(?P<d>2|3|4|8|16|32|64)(?![\w/]|\.\d)"
 )
 _WORDS_RE = re.compile(
     rf"\b(?P<num>(?:(?:{_WORD_NUM})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD_NUM}|{_SCALE}))*)|a\s+dozen|dozen)\b"
-    rf"(?P<tail>\s*(?:%|percent\b|per\s+cent\b)|\s+(?:{_CUR_WORD})\b)?",
+    rf"(?P<tail>\s*(?:%|percent\b|per\s+cent\b)|[\s-]+(?:{_CUR_WORD})\b)?",
     re.IGNORECASE,
 )
 _FRACTION_RE = re.compile(
@@ -153,11 +159,16 @@ def _hedge(text: str, start: int) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def _cents(tail: str | None) -> str | None:
+    """The currency of a figure given in its hundredths ("34 cts"), if it is one."""
+    return CENT_WORDS.get(tail.strip(" -").lower()) if tail else None
+
+
 def _tail_unit(tail: str | None) -> str | None:
     if not tail:
         return None
-    t = tail.strip().lower()
-    if t.startswith(("%", "percent", "per", "pct")):
+    t = tail.strip(" -\t\n").lower()
+    if t.startswith(("%", "percent", "per ", "pct")):
         return "percent" if "point" not in t else "percentage points"
     return CURRENCY_WORDS.get(t)
 
@@ -189,6 +200,20 @@ def find_numbers(text: str) -> list[Span]:
         year = re.search(r"\d{4}", m.group(0))
         add(Span(m.group(0), m.start(), m.end(), float(year.group(0)) if year else None, "date"))
 
+    for m in _SLASH_FRACTION_RE.finditer(text):
+        n, d = int(m.group("n")), int(m.group("d"))
+        if 0 < n < d:
+            add(
+                Span(
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    float(m.group("whole") or 0) + n / d,
+                    None,
+                    _hedge(text, m.start()),
+                )
+            )
+
     for m in _NUM_RE.finditer(text):
         start = m.start("cur") if m.group("cur") else m.start("num")
         end = m.end()
@@ -198,6 +223,8 @@ def find_numbers(text: str) -> list[Span]:
         if m.group("scale"):
             value *= SCALE_WORDS[re.sub(r"[\s-]", "", m.group("scale")).lower()]
         unit = _tail_unit(m.group("tail"))
+        if unit is None and (cents := _cents(m.group("tail"))):
+            value, unit = value / 100, cents
         if m.group("cur"):
             unit = CURRENCY_SYMBOLS.get(m.group("cur").strip(), "USD")
         elif unit is None and _is_year(text, m):
@@ -220,7 +247,10 @@ def find_numbers(text: str) -> list[Span]:
         value = DOZEN.get(raw.lower()) or _words_value(raw)
         if value is None:
             continue
-        add(Span(m.group(0), m.start(), m.end(), value, _tail_unit(m.group("tail")), _hedge(text, m.start())))
+        unit = _tail_unit(m.group("tail"))
+        if unit is None and (cents := _cents(m.group("tail"))):
+            value, unit = value / 100, cents
+        add(Span(m.group(0), m.start(), m.end(), value, unit, _hedge(text, m.start())))
 
     spans.sort(key=lambda s: s.start)
     return spans

@@ -26,7 +26,18 @@ CASES = [
     ("£3.5 billion", 3_500_000_000, "GBP"),
     ("1.5", 1.5, None),
     ("2014", 2014, "year"),
+    # Newswire forms: hyphenated currency, hundredths, prices in eighths.
+    ("one-billion-dlr", 1_000_000_000, "USD"),
+    ("50-mln-dlr", 50_000_000, "USD"),
+    ("34 cts", 0.34, "USD"),
+    ("40 pence", 0.4, "GBP"),
+    ("1/8", 0.125, None),
+    ("12-3/4", 12.75, None),
 ]
+
+
+def test_dates_and_other_slashes_are_not_fractions() -> None:
+    assert [s.text for s in find_numbers("on 4/7/87 and after 9/11")] == ["4", "7", "87", "9", "11"]
 
 
 @pytest.mark.parametrize(("text", "value", "unit"), CASES)
