@@ -39,9 +39,18 @@ CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "£": "GBP", "€": "EUR", "¥": "
 CURRENCY_WORDS = {
     "dollars": "USD", "dollar": "USD", "dlrs": "USD", "dlr": "USD", "usd": "USD", "euros": "EUR",
     "euro": "EUR", "pounds": "GBP", "sterling": "GBP", "yen": "JPY", "francs": "CHF", "marks": "DEM",
+    # Currencies named by several countries keep their name as the unit ("pesos" -> PESO).
+    "bolivars": "VEB", "bolivar": "VEB", "pesos": "PESO", "peso": "PESO", "rupees": "RUPEE", "rupee": "RUPEE",
+    "yuan": "CNY", "renminbi": "CNY", "rand": "ZAR", "lire": "ITL", "lira": "LIRA", "kroner": "KRONE",
+    "krone": "KRONE", "kronor": "SEK", "krona": "SEK", "crowns": "CROWN", "riyals": "RIYAL",
+    "riyal": "RIYAL", "dinars": "DINAR", "dinar": "DINAR", "shekels": "ILS", "roubles": "RUB", "rubles": "RUB",
+    "zlotys": "PLN", "zloty": "PLN", "baht": "THB", "ringgit": "MYR", "naira": "NGN", "guilders": "NLG",
+    "schillings": "ATS", "escudos": "PTE", "pesetas": "ESP", "drachmas": "GRD", "rupiah": "IDR", "forint": "HUF",
+    "dirhams": "DIRHAM", "shillings": "SHILLING", "cruzados": "BRC", "australs": "ARA",
 }  # fmt: skip
 # Hundredths of a currency: "34 cts a share" is 0.34 dollars.
 CENT_WORDS = {"cts": "USD", "cents": "USD", "cent": "USD", "pence": "GBP"}
+CURRENCIES = frozenset([*CURRENCY_WORDS.values(), *CURRENCY_SYMBOLS.values(), *CENT_WORDS.values()])
 PERCENT_WORDS = ("percent", "per cent", "pct", "%", "percentage points")
 HEDGES = (
     "at least", "at most", "more than", "less than", "fewer than", "nearly", "almost", "about", "around",

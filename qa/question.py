@@ -33,9 +33,11 @@ _TYPE_RULES: list[tuple[str, str]] = [
     ),
     (
         r"\bhow (?:much|many) (?:money|dollars|euros|pounds)\b|\bhow much (?:did|does|do|will|would|was|is|were)\b.*"
-        r"\b(?:cost|pay|paid|spend|spent|worth|raise|raised|earn|earned|price|fund|sell|sold|buy|bought)\b",
+        r"\b(?:cost|pay|paid|spend|spent|worth|raise|raised|earn|earned|price|fund|sell|sold|buy|bought|offer"
+        r"|offered|bid|contribute|invest|invested|borrow|borrowed|lend|lent|owe|charge|charged|fetch|donate)\b",
         "money",
     ),
+    (r"\bwhat (?:\w+ )?(?:profits?|revenues?|income|earnings|losses|dividends?|prices?|costs?|budget|salary)\b", "money"),
     (
         rf"\bwhat (?:is|was|were|are) {_DET}(?:\w+ ){{0,2}}(?:costs?|prices?|fees?|budgets?|salary|salaries|revenues?"
         r"|worth|income|profits?|sales|wages?|earnings|turnover|gdp)\b",

@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.index import Index
 from qa.models import Chunk, Passage
-from qa.numbers import MONTHS
+from qa.numbers import CURRENCIES, MONTHS
 from qa.question import ENTITY_LABELS, Question
 from qa.text import STOPWORDS, stem, term_offsets, terms
 
@@ -44,6 +44,7 @@ _DATED = re.compile(
     r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
     re.I,
 )
+_HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
@@ -52,7 +53,7 @@ _NUMERIC_UNITS = {
     "count": {None},
     "number": {None, "percent", "fraction"},
     "percent": {"percent", "fraction", "percentage points"},
-    "money": {"USD", "GBP", "EUR", "JPY", "CHF", "DEM", None},
+    "money": {*CURRENCIES, None},
     "year": {"year", "date"},
     "date": {"year", "date"},
 }
@@ -154,6 +155,8 @@ class Reader:
         items = []
         if q.numeric:
             units = _NUMERIC_UNITS[q.answer_type]
+            if q.answer_type == "count" and _HOW_MUCH.search(q.text):
+                units = units | CURRENCIES  # "How much in debentures is it offering?": a sum, or an amount
             qterms = set(terms(q.text))
             for prev, s in zip([None, *chunk.spans], chunk.spans, strict=False):
                 if any(s.value == v for v in q.values):
