@@ -37,7 +37,10 @@ _TYPE_RULES: list[tuple[str, str]] = [
         r"|offered|bid|contribute|invest|invested|borrow|borrowed|lend|lent|owe|charge|charged|fetch|donate)\b",
         "money",
     ),
-    (r"\bwhat (?:\w+ )?(?:profits?|revenues?|income|earnings|losses|dividends?|prices?|costs?|budget|salary)\b", "money"),
+    (
+        r"\bwhat (?:\w+ )?(?:profits?|revenues?|income|earnings|losses|dividends?|prices?|costs?|budget|salary)\b",
+        "money",
+    ),
     (
         rf"\bwhat (?:is|was|were|are) {_DET}(?:\w+ ){{0,2}}(?:costs?|prices?|fees?|budgets?|salary|salaries|revenues?"
         r"|worth|income|profits?|sales|wages?|earnings|turnover|gdp)\b",

@@ -44,6 +44,9 @@ _DATED = re.compile(
     r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
     re.I,
 )
+_NEW_CLAUSE = re.compile(r";|,\s*[A-Z]")
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.I)
+_TO_AFTER = re.compile(r"[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|nearly\s+)?$", re.I)
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
@@ -89,6 +92,7 @@ class ReaderSettings:
     previous_sentence: float = 0.3
     part_alone: float = 0.92
     left_distance: float = 1.5  # words before a figure bind to it less than words after it
+    clause_right: float = 4.0  # a word after "; " or ", Capital" opens another clause
     noun_phrase: int = 4  # tokens after a figure that say what it counts
     top_passages: int = 8
 
@@ -344,7 +348,16 @@ class Reader:
             whole_end = next((o[1] for o in siblings if o[0] == whole_start), end)
             m = _PREDICATE.search(text, whole_end, toks[-1][2] if toks else whole_end)
             np_end = bisect.bisect_left(starts, m.start()) if m else len(toks)
-        blockers = [p for p in positions if p < lo or p > reach_hi]
+        # "profits rose from 156 in 1985 to 204 last year": the figure after "from" does not stand between
+        # "profits" and 204.
+        change_from = {
+            bisect.bisect_left(starts, o[0])
+            for o in siblings
+            if o[1] <= start
+            and _FROM_BEFORE.search(text, max(0, o[0] - 6), o[0])
+            and _TO_AFTER.match(text[o[1] : start])
+        }
+        blockers = [p for p in positions if (p < lo and p not in change_from) or p > reach_hi]
 
         def contribution(pos: int, name: bool) -> float:
             if lo <= pos <= reach_hi:
@@ -362,12 +375,20 @@ class Reader:
                     return s.left_distance * 2.0
                 return s.left_distance
 
-            d = (lo - pos) * left(lo) if pos < lo else pos - reach_hi
+            def right(fig: int) -> float:
+                # A name opening the next clause is its subject ("217 mln, Alcasa earned 487"), not the
+                # previous figure's.
+                if not after_prep and _NEW_CLAUSE.search(text, toks[fig][2], toks[pos][1] + 1):
+                    return s.clause_right
+                return 1.0
+
+            d = (lo - pos) * left(lo) if pos < lo else (pos - reach_hi) * right(reach_hi)
             if name:
                 # A name belongs to the figure nearest to it ("1,240 from Oakridge and 310 from ..."),
                 # ties to the figure it follows.
                 blocked = any(
-                    (dp := (p - pos) * left(p) if pos < p else pos - p) < d or (dp == d and p < pos)
+                    (dp := (p - pos) * left(p) if pos < p else (pos - p) * right(p)) < d
+                    or (dp == d and p < pos)
                     for p in blockers
                 )
             else:
@@ -400,9 +421,17 @@ class Reader:
 
         focus = 0.0
         nxt = min([p for p in positions if p > reach_hi] + [len(toks)])
-        after = [t for t, _, _ in toks[reach_hi + 1 : min(nxt, reach_hi + 1 + s.noun_phrase)] if t]
+        after = []
+        for i in range(reach_hi + 1, min(nxt, reach_hi + 1 + s.noun_phrase)):
+            t, x, _y = toks[i]
+            if _NEW_CLAUSE.search(text, toks[i - 1][2], x + 1):
+                break  # "217 mln, Eastbrook earned ...": what follows is another clause's subject
+            if t:
+                after.append(t)
         if q.focus:
             near = {t for t, _, _ in toks[max(0, lo - 4) : reach_hi + 5] if t}
+            for cf in change_from:  # "profits rose from 156 ... to 204": 204 is the profits too
+                near |= {t for t, _, _ in toks[max(0, cf - 4) : cf] if t}
             hits = sum(1.0 if f in after else 0.5 if f in near else 0.0 for f in q.focus)
             focus = hits / len(q.focus)
         return context, focus, names, partner is not None and outside == 0.0, frozenset(after)

@@ -338,3 +338,28 @@ def test_a_date_answer_names_a_time(tmp_path) -> None:  # type: ignore[no-untype
     )
     r = a.ask("What day was the mayor's funeral held?")
     assert r.answer is not None and r.answer.text == "12 January"
+
+
+def test_a_change_from_one_figure_to_another(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "Meanwhile, the state mining firm Ferrocorp saw its profits rise from 156 mln dlrs in 1985 to 204 mln "
+            "dlrs last year."
+        },
+        ner=False,
+    )
+    r = a.ask("What profit did the state mining firm Ferrocorp make last year?")
+    assert r.answer is not None and r.answer.value == 204_000_000
+
+
+def test_a_name_opening_the_next_clause_is_its_subject(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "Two of the group's firms did well: Northmill had an increase in profits from 116 to 217 mln dlrs, "
+            "Eastbrook earned 487 mln dlrs, up from 412 mln."
+        },
+    )
+    r = a.ask("How much did Eastbrook earn?")
+    assert r.answer is not None and r.answer.value == 487_000_000
