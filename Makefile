@@ -27,10 +27,17 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
-# The gold set's thresholds are in eval/thresholds.json; the SQuAD slice's are the flags below.
+# Newswire gold set: Reuters articles read from ../shared/data into a work folder (not committed).
+REUTERS_WORK ?= $(HOME)/.cache/qa-news/reuters-gold
+
+# The gold sets' thresholds are in eval/thresholds*.json; the SQuAD slice's are the flags below.
 eval: setup
 	$(BIN)/qa index
 	$(BIN)/qa eval
+	$(BIN)/python -m eval.reuters_corpus --out $(REUTERS_WORK)/corpus
+	$(BIN)/qa index --corpus $(REUTERS_WORK)/corpus --index $(REUTERS_WORK)/index
+	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
+		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters.json
 	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.80 --min-numeric-em 0.53
 
 clean:
