@@ -60,6 +60,20 @@ def group(candidates: list[Candidate], settings: AgreementSettings, year: bool =
         return best * (1 + settings.support_bonus * (len(supporters) - 1))
 
     out.sort(key=lambda g: -strength(g))
+    # Support says which fact the question is about, not which figure of one sentence states it: between two
+    # values of the same sentence ("271 of the 1,910 from France") the reader's binding decides.
+    while len(out) > 1:
+        lead = out[0].best
+        better = [
+            g
+            for g in out[1:]
+            if (g.best.doc_id, g.best.sentence) == (lead.doc_id, lead.sentence) and g.best.score > lead.score
+        ]
+        if not better:
+            break
+        first = max(better, key=lambda g: g.best.score)
+        out.remove(first)
+        out.insert(0, first)
     return out
 
 

@@ -9,6 +9,7 @@ from functools import cached_property
 from qa.agreement import AgreementSettings, candidate_key, conflicts, group, supporting
 from qa.conversation import resolve
 from qa.index import Index
+from qa.linking import PLACE_LABELS, PlaceLinker
 from qa.models import Answer, Citation, Conflict, Passage, Result
 from qa.question import Gazetteer, Question, Vocabulary, analyze
 from qa.reader import Candidate, Reader, ReaderSettings
@@ -117,6 +118,11 @@ class Answerer:
         return Gazetteer([(e.text, e.label) for c in self.index.chunks for e in c.entities])
 
     @cached_property
+    def linker(self) -> PlaceLinker:
+        places = [e.text for c in self.index.chunks for e in c.entities if e.label in PLACE_LABELS]
+        return PlaceLinker(self.index.encoder, places)
+
+    @cached_property
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.index.idf)
 
@@ -129,7 +135,13 @@ class Answerer:
         history = [clean_question(h) for h in history if h and re.search(r"\w", h)]
         query, context = resolve(question, history)
         q = analyze(
-            question, self.index.idf, self.index.default_idf(), self.gazetteer, context, self.vocabulary
+            question,
+            self.index.idf,
+            self.index.default_idf(),
+            self.gazetteer,
+            context,
+            self.vocabulary,
+            self.linker.link,
         )
         if q.expansions:
             query = f"{query} ({'; '.join(q.expansions)})"

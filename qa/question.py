@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -109,6 +110,8 @@ class Question:
     values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
     # Terms of each capitalised phrase of the question (and earlier turns): "Brock Osweiler", "Levi's Stadium".
     phrases: tuple[tuple[str, ...], ...] = ()
+    # Corpus place names a people or place in the question is linked to ("british" -> united, kingdom).
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
 
     @property
@@ -261,8 +264,10 @@ def analyze(
     gazetteer: Gazetteer | None = None,
     context: list[str] | None = None,
     vocabulary: Vocabulary | None = None,
+    link: Callable[[str, bool], tuple[str, ...]] | None = None,
 ) -> Question:
-    """Analyse ``text``; ``context`` holds earlier (already resolved) turns for follow-ups, newest last."""
+    """Analyse ``text``; ``context`` holds earlier (already resolved) turns for follow-ups, newest last.
+    ``link`` maps a name to the corpus place names it means (qa.linking)."""
     kind = answer_type(text)
     weights: dict[str, float] = {}
     own = terms(text)
@@ -271,7 +276,17 @@ def analyze(
     names: list[str] = []
     unknown: list[str] = []
     expansions: list[str] = []
+    aliases: dict[str, tuple[str, ...]] = {}
     names.extend(_names(text, gazetteer))
+    if link is not None and gazetteer is not None:
+        # A people the corpus names is also its country: "British" -> "the United Kingdom".
+        for key, label in gazetteer.find(terms(text)):
+            if label == "NORP":
+                places = link(
+                    gazetteer.surfaces.get(key[0], key[0]) if len(key) == 1 else " ".join(key), False
+                )
+                for t in key:
+                    aliases[t] = tuple(u for p in places for u in terms(p))
     if vocabulary is not None:
         capital = _capitalized_terms(text)
         for t in list(weights):
@@ -302,6 +317,15 @@ def analyze(
                         names.append(u)
             elif t not in idf and not t.isdigit() and not known:
                 fix = gazetteer.correct(t) if gazetteer is not None else None
+                places = link(m.group(0), True) if link is not None and fix is None else ()
+                if places:  # "French" asked, only "France" written
+                    expansions.append(places[0])
+                    for u in terms(places[0]):
+                        weights[u] = max(weights.get(u, 0.0), idf.get(u, default_idf))
+                        if u not in names:
+                            names.append(u)
+                    aliases[t] = tuple(u for p in places for u in terms(p))
+                    continue
                 if fix is None:
                     unknown.append(t)
                     continue
@@ -342,6 +366,7 @@ def analyze(
         if (found := terms(m.group(0)))
     )
     return Question(
+        aliases=tuple((k, v) for k, v in aliases.items() if v),
         phrases=phrases,
         text=text,
         answer_type=kind,

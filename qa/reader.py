@@ -227,6 +227,9 @@ class Reader:
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
         # Its word forms count too ("Russian" asked, "Russia" written): names sharing its first five letters.
         key_forms = {n for n in q.names if n[:5] == key_name[:5]} if key_name else set()
+        for name, alias in q.aliases:
+            if name in key_forms:
+                key_forms |= set(alias)  # "British" asked, "the United Kingdom" written
         for phrase in q.phrases:
             if key_name in phrase:
                 # Any name of the phrase, or its head noun, refers to it: "Osweiler threw ...",

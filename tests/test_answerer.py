@@ -363,3 +363,21 @@ def test_a_name_opening_the_next_clause_is_its_subject(tmp_path) -> None:  # typ
     )
     r = a.ask("How much did Eastbrook earn?")
     assert r.answer is not None and r.answer.value == 487_000_000
+
+
+def test_support_from_other_articles_does_not_overrule_binding_within_a_sentence() -> None:
+    from qa.agreement import AgreementSettings, group
+    from qa.reader import Candidate
+
+    def cand(value: float, doc: str, sentence: tuple[int, int], score: float) -> Candidate:
+        return Candidate(str(value), 0, 1, value, None, doc, 0, sentence, score, score, "number")
+
+    # "271 of the 1,910 from France": the reader binds the question to 271; another article's 1,910
+    # supports the whole, which must not lift it over the part of the same sentence.
+    part, whole = cand(271, "a", (0, 80), 0.357), cand(1910, "a", (0, 80), 0.345)
+    elsewhere = cand(1910, "b", (0, 50), 0.30)
+    groups = group([part, whole, elsewhere], AgreementSettings(support_bonus=0.04))
+    assert groups[0].best is part
+    # Across sentences, support still counts: the same two scores in different sentences let it win.
+    other = cand(1910, "a", (90, 150), 0.345)
+    assert group([part, other, elsewhere], AgreementSettings(support_bonus=0.04))[0].best is other

@@ -101,3 +101,14 @@ def test_real_answer_cites_most_articles(tmp_path: Path) -> None:
     texts = {p.stem: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
     for c in out["citations"]:
         assert texts[c["doc_id"]][c["start"] : c["end"]] == c["quote"]
+
+
+def test_a_demonym_finds_its_country_in_the_bundled_articles(tmp_path: Path) -> None:
+    from qa.answerer import Answerer
+    from qa.index import BuildSettings, Index, build_index
+
+    build_index(SEEDS, tmp_path / "idx", BuildSettings())
+    a = Answerer(Index.load(tmp_path / "idx"))
+    french = a.ask("How many French fighters have gone back home?")  # only "France" is written
+    assert not french.abstained and french.resolved_question and "France" in french.resolved_question
+    assert a.ask("How many fighters came from China?").abstained  # near "Russia" in meaning, not a form of it
