@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from qa.numbers import percent_value
 from qa.reader import Candidate
-from qa.text import terms
+from qa.text import STOPWORDS, terms
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,18 @@ def candidate_key(c: Candidate, year: bool = False) -> tuple[object, ...]:
         value = percent_value(c.value, c.unit) if unit == "percent" else c.value
         return ("n", unit, round(value, 6))
     return ("t", tuple(terms(c.text, keep_stopwords=True)))
+
+
+def same_answer(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Keys of one answer: equal, or two names one of which contains the other ("non-profit" and
+    "a non-profit security analysis group" both say what the Soufan Center is)."""
+    if a == b:
+        return True
+    if a[0] != "t" or b[0] != "t":
+        return False
+    sa = {t for t in a[1] if t not in STOPWORDS}  # type: ignore[union-attr]
+    sb = {t for t in b[1] if t not in STOPWORDS}  # type: ignore[union-attr]
+    return bool(sa and sb) and (sa <= sb or sb <= sa)
 
 
 def group(candidates: list[Candidate], settings: AgreementSettings, year: bool = False) -> list[Group]:

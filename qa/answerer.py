@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from qa.agreement import AgreementSettings, candidate_key, conflicts, group, supporting
+from qa.agreement import AgreementSettings, candidate_key, conflicts, group, same_answer, supporting
 from qa.conversation import resolve
 from qa.index import Index
 from qa.linking import PLACE_LABELS, PlaceLinker
@@ -177,7 +177,9 @@ class Answerer:
         return self.reader.support(
             q,
             passages,
-            lambda c: candidate_key(c, year) == key and (c.context >= floor or self._same_fact(top, c)),
+            lambda c: (
+                same_answer(candidate_key(c, year), key) and (c.context >= floor or self._same_fact(top, c))
+            ),
         )
 
     def _result(
@@ -210,6 +212,13 @@ class Answerer:
         support = supporting(top, st.agreement)
         cited = {c.doc_id for c in support}
         restated = [c for c in top.candidates if c.doc_id not in cited and self._same_fact(best, c)]
+        # Another wording of a name, read closely in another article: "non-profit" / "a non-profit group".
+        floor = st.agreement.cite_ratio * best.score
+        restated += [
+            g.best
+            for g in groups[1:]
+            if g.best.doc_id not in cited and g.best.score >= floor and same_answer(g.key, top.key)
+        ]
         for c in restated + self._more_support(q, passages, best):
             if c.doc_id not in cited:
                 cited.add(c.doc_id)

@@ -47,6 +47,10 @@ _DATED = re.compile(
 _NEW_CLAUSE = re.compile(r";|,\s*[A-Z]")
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.I)
 _TO_AFTER = re.compile(r"[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|nearly\s+)?$", re.I)
+_ASKS_KIND = re.compile(r"\bwhat (?:kind|type|sort) of\b", re.I)
+_APPOSITIVE = re.compile(
+    r"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+(?:a|an)\s+([^,.;:()]{2,60}?)(?=\s*[,.;]|\s+(?:that|which|who)\b)"
+)
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
@@ -196,6 +200,12 @@ class Reader:
             for e in chunk.entities:
                 if e.label in labels and not (set(terms(e.text)) & set(q.weights)):
                     items.append((e.start, e.end, e.text, None, None, "entity"))
+            if q.answer_type == "other" and _ASKS_KIND.search(q.text):
+                # "What kind of organization is the Soufan Center?": "the Soufan Center, a non-profit ... group,"
+                asked = {t for phrase in q.phrases for t in phrase}
+                for m in _APPOSITIVE.finditer(text, chunk.start, chunk.end):
+                    if set(terms(m.group(1))) & asked:
+                        items.append((m.start(2), m.end(2), m.group(2), None, None, "entity"))
             if q.answer_type == "other":
                 # "What is the turbine's theoretical efficiency?": "an efficiency of about 63%" states the
                 # value of the attribute asked about; the figure answers, not the whole sentence.

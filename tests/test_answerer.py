@@ -381,3 +381,26 @@ def test_support_from_other_articles_does_not_overrule_binding_within_a_sentence
     # Across sentences, support still counts: the same two scores in different sentences let it win.
     other = cand(1910, "a", (90, 150), 0.345)
     assert group([part, other, elsewhere], AgreementSettings(support_bonus=0.04))[0].best is other
+
+
+def test_what_kind_of_thing_a_name_is_comes_from_its_appositive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "Flooding closed 40 roads, said the Harbour Institute, a non-profit research group, on Monday.",
+            "y": "The Harbour Institute, a non-profit that studies coastal risk, warned of more floods in Ridgeport.",
+        },
+    )
+    r = a.ask("What kind of organization is the Harbour Institute?")
+    assert r.answer is not None and r.answer.text in ("non-profit research group", "non-profit")
+    # Both wordings say the same thing: both articles are cited.
+    assert {c.doc_id for c in r.citations} == {"x", "y"}
+
+
+def test_names_one_of_which_contains_the_other_are_one_answer() -> None:
+    from qa.agreement import same_answer
+
+    assert same_answer(("t", ("non", "profit")), ("t", ("a", "non", "profit", "research", "group")))
+    assert same_answer(("t", ("the", "soufan", "center")), ("t", ("soufan", "center")))
+    assert not same_answer(("t", ("soufan", "center")), ("t", ("harbour", "center")))
+    assert not same_answer(("n", None, 5600.0), ("n", None, 5600.5))
