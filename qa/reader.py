@@ -44,7 +44,7 @@ _DATED = re.compile(
     r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
     re.I,
 )
-_NEW_CLAUSE = re.compile(r";|,\s*[A-Z]")
+_NEW_CLAUSE = re.compile(r";|,\s*(?:[A-Z]|(?:while|whereas|but|although|though)\b)")
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.I)
 _TO_AFTER = re.compile(r"[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|nearly\s+)?$", re.I)
 _ASKS_KIND = re.compile(r"\bwhat (?:kind|type|sort) of\b", re.I)

@@ -404,3 +404,15 @@ def test_names_one_of_which_contains_the_other_are_one_answer() -> None:
     assert same_answer(("t", ("the", "soufan", "center")), ("t", ("soufan", "center")))
     assert not same_answer(("t", ("soufan", "center")), ("t", ("harbour", "center")))
     assert not same_answer(("n", None, 5600.0), ("n", None, 5600.5))
+
+
+def test_a_clause_after_while_binds_its_own_words(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "Since the war began, the rebels have been hit by air strikes led by Canada and Norway, while "
+            "mainly Basque land forces have quickly regained lost ground, including the city of Bilbao in Spain."
+        },
+    )
+    r = a.ask("Which city did Basque forces regain?")
+    assert r.answer is not None and r.answer.text == "Bilbao"
