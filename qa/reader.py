@@ -44,6 +44,7 @@ _DATED = re.compile(
     r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
     re.I,
 )
+_PAREN = re.compile(r"\([^()]*\)")
 _NEW_CLAUSE = re.compile(r";|,\s*(?:[A-Z]|(?:while|whereas|but|although|though)\b)")
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.I)
 _TO_AFTER = re.compile(r"[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|nearly\s+)?$", re.I)
@@ -96,6 +97,7 @@ class ReaderSettings:
     previous_sentence: float = 0.3
     part_alone: float = 0.92
     left_distance: float = 1.5  # words before a figure bind to it less than words after it
+    bracketed: float = 2.0
     clause_right: float = 4.0  # a word after "; " or ", Capital" opens another clause
     noun_phrase: int = 4  # tokens after a figure that say what it counts
     top_passages: int = 8
@@ -372,6 +374,17 @@ class Reader:
         }
         blockers = [p for p in positions if (p < lo and p not in change_from) or p > reach_hi]
 
+        # A figure in brackets ("500 from Kyrgyzstan (44 have returned home)") is further from the words
+        # outside them than the figure the brackets follow.
+        inside = next(
+            (
+                (m.start(), m.end())
+                for m in _PAREN.finditer(text, toks[0][1] if toks else 0, end + 80)
+                if m.start() < start < m.end()
+            ),
+            None,
+        )
+
         def contribution(pos: int, name: bool) -> float:
             if lo <= pos <= reach_hi:
                 return 1.0
@@ -396,6 +409,8 @@ class Reader:
                 return 1.0
 
             d = (lo - pos) * left(lo) if pos < lo else (pos - reach_hi) * right(reach_hi)
+            if inside is not None and not inside[0] <= toks[pos][1] < inside[1]:
+                d *= s.bracketed
             if name:
                 # A name belongs to the figure nearest to it ("1,240 from Oakridge and 310 from ..."),
                 # ties to the figure it follows.

@@ -61,6 +61,7 @@ def test_part_and_whole(answerer: Answerer) -> None:
         ("How many have returned to Eastport?", 600),
         ("How many came back to Eastport?", 600),  # no shared verb: only the binding decides
         ("How many drivers from Northvale returned voluntarily?", 12),  # a parenthesis keeps its name
+        ("How many drivers from Northvale went on strike?", 300),  # ... and the figure before it its own
     ],
 )
 def test_a_name_after_a_preposition_attaches_backwards(
