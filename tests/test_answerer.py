@@ -417,3 +417,15 @@ def test_a_clause_after_while_binds_its_own_words(tmp_path) -> None:  # type: ig
     )
     r = a.ask("Which city did Basque forces regain?")
     assert r.answer is not None and r.answer.text == "Bilbao"
+
+
+def test_a_noun_left_out_of_a_later_conjunct_is_the_earlier_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "The returns include 400 of the 3,417 volunteers from Eastport; 760 of the 3,244 from Westbrook; "
+            "and 271 of the 1,910 from Northvale."
+        },
+    )
+    r = a.ask("How many volunteers did Westbrook send?")
+    assert r.answer is not None and r.answer.value == 3244
