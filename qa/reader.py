@@ -55,7 +55,7 @@ _APPOSITIVE = re.compile(
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
-_CONJUNCT = re.compile(r",|\b(?:and|or|but|while|whereas)\b", re.I)
+_CONJUNCT = re.compile(r"[,;]|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
 _NUMERIC_UNITS = {

@@ -429,3 +429,15 @@ def test_a_noun_left_out_of_a_later_conjunct_is_the_earlier_ones(tmp_path) -> No
     )
     r = a.ask("How many volunteers did Westbrook send?")
     assert r.answer is not None and r.answer.value == 3244
+
+
+def test_a_semicolon_separates_list_items_for_the_names_in_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "At least 5,600 volunteers are now believed to have returned home. They include 400 of the 3,417 "
+            "volunteers from Ohio; 760 of the 3,244 from Texas; and 271 of the 1,910 from Oregon."
+        },
+    )
+    r = a.ask("How many have returned to Ohio?")  # "Ohio; 760": the name is the item before the semicolon's
+    assert r.answer is not None and r.answer.value == 400
