@@ -88,6 +88,9 @@ _TYPE_RULES: list[tuple[str, str]] = [
     (r"\b(?:which|what) (?:nationality|nationalities|ethnic|religion)\b", "group"),
 ]
 
+_PART_OF_Q = re.compile(
+    r"\b(?:how many|how much|what share|what percentage|what proportion) of (?:them|these|those)\b", re.I
+)
 _ELLIPSIS_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what of|and what about|same for)\b", re.I
 )
@@ -113,6 +116,11 @@ class Question:
     # Corpus place names a people or place in the question is linked to ("british" -> united, kingdom).
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
+
+    @property
+    def part_of(self) -> bool:
+        """The question asks for a part of something named before: "how many of them", "of those"."""
+        return _PART_OF_Q.search(self.text) is not None
 
     @property
     def numeric(self) -> bool:

@@ -297,11 +297,14 @@ class Reader:
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
-                context, focus, names, alone, counts = ctx
+                context, focus, names, alone, whole, counts = ctx
                 score = self._combine(context, sem, phrase, passage.score, focus, names)
                 if key_name and not (key_forms & present):
                     score *= 0.3  # the sentence is not about the place or person asked about
-                if alone:
+                if q.part_of:
+                    # "How many of them came back?" asks for a part: "400 of the 3,417", not the 3,417.
+                    score *= s.part_alone if whole else 1.0
+                elif alone:
                     score *= s.part_alone
                 out.append(
                     Candidate(
@@ -341,7 +344,7 @@ class Reader:
         )
 
     def _context(self, q, text, toks, starts, positions, prev_terms, item, siblings, total):  # type: ignore[no-untyped-def]
-        """(context, focus, names, part_without_qualifier, counted terms) for one candidate in its sentence."""
+        """(context, focus, names, part_without_qualifier, is_a_whole, counted terms) for one candidate."""
         s = self.settings
         start, end = item[0], item[1]
         lo = bisect.bisect_left(starts, start)
@@ -484,4 +487,5 @@ class Reader:
                 1.0 if f in after else s.elided if f in elided else 0.5 if f in near else 0.0 for f in q.focus
             )
             focus = hits / len(q.focus)
-        return context, focus, names, partner is not None and outside == 0.0, frozenset(after) | elided
+        alone = partner is not None and outside == 0.0
+        return context, focus, names, alone, part_lo is not None, frozenset(after) | elided

@@ -441,3 +441,10 @@ def test_a_semicolon_separates_list_items_for_the_names_in_them(tmp_path) -> Non
     )
     r = a.ask("How many have returned to Ohio?")  # "Ohio; 760": the name is the item before the semicolon's
     assert r.answer is not None and r.answer.value == 400
+
+
+def test_how_many_of_them_asks_for_the_part(answerer: Answerer) -> None:
+    history = ["How many households from Pinecrest are there?"]
+    assert answerer.ask(history[0]).answer.value == 400  # type: ignore[union-attr]
+    r = answerer.ask("And how many of them came back?", history)  # no word of "returned home" is asked
+    assert r.answer is not None and r.answer.value == 90
