@@ -35,6 +35,7 @@ class AgreementSettings:
     # Two reports of one figure differ by a typo or an update, not by an order of magnitude: values
     # further apart than this are taken to be different facts.
     max_spread: float = 2.0
+    estimate_tolerance: float = 0.05  # "about 3,000" allows 2,962, not 2,500
 
 
 def candidate_key(c: Candidate, year: bool = False) -> tuple[object, ...]:
@@ -99,6 +100,22 @@ def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
     return list(per_doc.values())
 
 
+LOWER_BOUNDS = frozenset({"more than", "over", "at least", "just over", "as many as"})
+UPPER_BOUNDS = frozenset({"less than", "fewer than", "under", "at most", "up to", "just under"})
+
+
+def consistent(hedged: Candidate, exact: Candidate, settings: AgreementSettings) -> bool:
+    """Whether a bound or an estimate ("more than 3,000", "about 3,000") allows the other figure."""
+    h, a, b = hedged.hedge, hedged.value, exact.value
+    if h is None or a is None or b is None:
+        return False
+    if h in LOWER_BOUNDS:
+        return b >= a
+    if h in UPPER_BOUNDS:
+        return b <= a
+    return abs(a - b) <= settings.estimate_tolerance * max(abs(a), abs(b))
+
+
 def conflicts(
     groups: list[Group], settings: AgreementSettings, cited: set[str] | None = None
 ) -> list[Candidate]:
@@ -121,6 +138,8 @@ def conflicts(
         lo, hi = sorted((abs(float(g.key[2])), abs(float(top.key[2]))))  # type: ignore[arg-type]
         if lo == 0 or hi / lo > settings.max_spread:
             continue
+        if consistent(b, top.best, settings) or consistent(top.best, b, settings):
+            continue  # "more than 3,000" does not contradict "3,244"
         out.append(b)
         if len(out) >= settings.max_conflicts:
             break

@@ -304,6 +304,8 @@ def analyze(
                 is_name = gazetteer is not None and gazetteer.labels.get((v,)) in NAME_LABELS
                 if (t in names or (t in capital and is_name)) and v not in names:
                     names.append(v)
+                    if t not in idf and gazetteer is not None:  # search with the corpus's own form too
+                        expansions.append(gazetteer.surfaces.get(v, v))
     # Capitalised words the corpus never mentions ("Brazil") cannot be answered from it.
     for m in _CAPITALIZED.finditer(text):
         if m.start() == 0 or text[: m.start()].rstrip().endswith((".", "?", "!", ":")):

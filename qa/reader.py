@@ -83,6 +83,7 @@ class Candidate:
     kind: str  # number | entity | sentence
     # Terms right after a figure: what it counts ("3,417 fighters from Russia" -> fighter, russia).
     counts: frozenset[str] = frozenset()
+    hedge: str | None = None  # "more than", "about": the figure is a bound or an estimate
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ class Reader:
         chunk = passage.chunk
         text = self.index.article_by_id[chunk.doc_id].text
         items = self._items(q, chunk, text)
+        hedges = {sp.start: sp.qualifier for sp in chunk.spans}
         total = sum(q.weights.values()) or 1.0
         # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
         key_name = max(q.names, key=lambda n: q.weights.get(n, 0.0)) if q.names else None
@@ -320,6 +322,7 @@ class Reader:
                         context,
                         it[5],
                         counts,
+                        hedges.get(it[0]),
                     )
                 )
         return out
@@ -430,26 +433,6 @@ class Reader:
             f = 1.0 / (1.0 + d / s.distance_scale)
             return f * (s.blocked if blocked or clause else 1.0)
 
-        best: dict[str, float] = {}
-        outside = 0.0
-        for i, (t, x, _y) in enumerate(toks):
-            if not t or t not in q.weights or (start <= x < end):
-                continue
-            c = contribution(i, t in q.names)
-            if partner is not None and (i < lo or i >= np_end) and t not in q.focus:
-                outside = max(outside, c)
-            if c > best.get(t, 0.0):
-                best[t] = c
-        names = 1.0
-        if q.names:
-            nw = {n: q.weights.get(n, 1.0) for n in q.names}
-            names = sum(w * best.get(n, 0.0) for n, w in nw.items()) / sum(nw.values())
-        if part_lo is None:
-            for t in prev_terms:
-                if t in q.weights and best.get(t, 0.0) < s.previous_sentence:
-                    best[t] = s.previous_sentence
-                    if partner is not None and t not in q.focus:
-                        outside = max(outside, s.previous_sentence)
         elided: set[str] = set()
         prep = _PREP_NEXT.match(text, toks[reach_hi][2]) if toks else None
         if prep:
@@ -465,6 +448,27 @@ class Reader:
                         break
                     if t and not t.isdigit():
                         words.append(t)
+
+        best: dict[str, float] = {}
+        outside = 0.0
+        for i, (t, x, _y) in enumerate(toks):
+            if not t or t not in q.weights or (start <= x < end):
+                continue
+            c = contribution(i, t in q.names)
+            if partner is not None and (i < lo or i >= np_end) and t not in q.focus and t not in elided:
+                outside = max(outside, c)
+            if c > best.get(t, 0.0):
+                best[t] = c
+        names = 1.0
+        if q.names:
+            nw = {n: q.weights.get(n, 1.0) for n in q.names}
+            names = sum(w * best.get(n, 0.0) for n, w in nw.items()) / sum(nw.values())
+        if part_lo is None:
+            for t in prev_terms:
+                if t in q.weights and best.get(t, 0.0) < s.previous_sentence:
+                    best[t] = s.previous_sentence
+                    if partner is not None and t not in q.focus:
+                        outside = max(outside, s.previous_sentence)
         for t in elided:
             if t in q.weights and best.get(t, 0.0) < s.elided:
                 best[t] = s.elided

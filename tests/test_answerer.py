@@ -448,3 +448,32 @@ def test_how_many_of_them_asks_for_the_part(answerer: Answerer) -> None:
     assert answerer.ask(history[0]).answer.value == 400  # type: ignore[union-attr]
     r = answerer.ask("And how many of them came back?", history)  # no word of "returned home" is asked
     assert r.answer is not None and r.answer.value == 90
+
+
+def test_a_bound_or_an_estimate_that_allows_the_answer_is_no_conflict() -> None:
+    from qa.agreement import AgreementSettings, consistent
+    from qa.reader import Candidate
+
+    def cand(value: float, hedge: str | None) -> Candidate:
+        return Candidate(str(value), 0, 1, value, None, "d", 0, (0, 1), 1.0, 1.0, "number", hedge=hedge)
+
+    st = AgreementSettings()
+    assert consistent(cand(3000, "more than"), cand(3244, None), st)
+    assert not consistent(cand(3000, "more than"), cand(2900, None), st)
+    assert consistent(cand(3000, "fewer than"), cand(2900, None), st)
+    assert consistent(cand(3000, "about"), cand(2962, None), st)
+    assert not consistent(cand(3000, "about"), cand(2500, None), st)
+    assert not consistent(cand(2962, None), cand(2926, None), st)  # two exact figures do disagree
+
+
+def test_a_part_whose_only_qualifier_is_the_lists_shared_noun_is_still_a_part(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "They include 400 of the 3,417 volunteers from Ohio; 760 of the 3,244 from Texas; and 800 of the "
+            "2,926 from Oregon.",
+            "y": "Another 800 have returned to Oregon.",  # support for the part from elsewhere
+        },
+    )
+    r = a.ask("How many Oregonians went to volunteer?")  # nothing asks for the part: the whole answers
+    assert r.answer is not None and r.answer.value == 2926
