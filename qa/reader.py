@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.candidates import candidates
 from qa.index import Index
-from qa.models import Chunk, Passage
-from qa.numbers import CURRENCIES, MONTHS
-from qa.question import ENTITY_LABELS, Question
+from qa.models import Passage
+from qa.question import Question
 from qa.text import STOPWORDS, stem, term_offsets, terms
 
 _PART_OF = re.compile(
@@ -29,43 +29,15 @@ _PART_OF = re.compile(
 _PREDICATE = re.compile(
     r"\b(?:are|is|was|were|have|has|had|will|would|remain|remains|now|include|includes)\b|[;:–—()]|,\s", re.I
 )
-# A figure's unit words then an opening bracket: what stands between "142 pounds" and "(64 kg)".
-_CONVERSION = re.compile(r"\s*(?:[a-z°][\w/.²³-]*\s*){1,2}\(\s*(?:about\s+|approx(?:imately|\.)?\s+|c\.\s*)?")
-# ... and its own unit words up to the closing bracket: "(64 kg)", "(2,700,000 sq mi)".
-_WORD_AFTER = re.compile(r"\s*([^\W\d_°][\w/.²³°]*(?:\s+[\w/.²³°]+)?)\s*[)/;,]")
-_ATTRIBUTE_BEFORE = re.compile(
-    r"\b([^\W\d_]+)\s+(?:of|is|was|were|are|at|reached|totall?ed|stood\s+at|:)\s+"
-    r"(?:(?:about|around|approximately|nearly|almost|some|over|more\s+than|less\s+than|roughly|just|only"
-    r"|an\s+estimated|up\s+to)\s+)*$",
-    re.I,
-)
-_DATED = re.compile(
-    rf"\d|\b(?:{'|'.join(MONTHS)}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
-    r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)\b",
-    re.I,
-)
 _PREP_NEXT = re.compile(r"\s+(from|in|to|at|for)\b", re.I)
 _PAREN = re.compile(r"\([^()]*\)")
 _NEW_CLAUSE = re.compile(r";|,\s*(?:[A-Z]|(?:while|whereas|but|although|though)\b)")
 _FROM_BEFORE = re.compile(r"\bfrom\s+$", re.I)
 _TO_AFTER = re.compile(r"[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|nearly\s+)?$", re.I)
-_ASKS_KIND = re.compile(r"\bwhat (?:kind|type|sort) of\b", re.I)
-_APPOSITIVE = re.compile(
-    r"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+(?:a|an)\s+([^,.;:()]{2,60}?)(?=\s*[,.;]|\s+(?:that|which|who)\b)"
-)
-_HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r"[,;]|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
-_NUMERIC_UNITS = {
-    "count": {None},
-    "number": {None, "percent", "fraction"},
-    "percent": {"percent", "fraction", "percentage points"},
-    "money": {*CURRENCIES, None},
-    "year": {"year", "date"},
-    "date": {"year", "date"},
-}
 
 
 @dataclass(frozen=True)
@@ -161,82 +133,11 @@ class Reader:
         ]
 
     # ----------------------------------------------------------------------------------------------
-    def _items(
-        self, q: Question, chunk: Chunk, text: str
-    ) -> list[tuple[int, int, str, float | None, str | None, str]]:
-        """(start, end, text, value, unit, kind) of every candidate of the question's type."""
-        items = []
-        if q.numeric:
-            units = _NUMERIC_UNITS[q.answer_type]
-            if q.answer_type == "count" and _HOW_MUCH.search(q.text):
-                units = units | CURRENCIES  # "How much in debentures is it offering?": a sum, or an amount
-            qterms = set(terms(q.text))
-            for prev, s in zip([None, *chunk.spans], chunk.spans, strict=False):
-                if any(s.value == v for v in q.values):
-                    continue
-                # "142 pounds (64 kg)": the figure in brackets restates the one before it in another unit;
-                # it is the answer only when the question asks in that unit.
-                unit = _WORD_AFTER.match(text, s.end)
-                if (
-                    prev is not None
-                    and unit
-                    and _CONVERSION.fullmatch(text, prev.end, s.start)
-                    and not set(terms(unit.group(1))) & qterms
-                ):
-                    continue
-                if q.answer_type == "money" and s.unit is None and not self._attribute(q, text, s.start):
-                    continue  # a sum with no currency only as "a budget of 4 million": "5,600 fighters" is none
-                if s.unit in units:
-                    items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
-                elif "year" in units and s.unit is None and re.fullmatch(r"\d{3,4}", s.text):
-                    # The parser calls only 1800-2100 years; asked for a year, "1221" or "999" is one too.
-                    items.append((s.start, s.end, s.text, s.value, "year", "number"))
-            if q.answer_type == "date":
-                for e in chunk.entities:
-                    # "today", "centuries", "the following day" date nothing; a date names a time.
-                    if (
-                        e.label == "DATE"
-                        and _DATED.search(e.text)
-                        and not any(a <= e.start < b for a, b, *_ in items)
-                    ):
-                        items.append((e.start, e.end, e.text, None, "date", "entity"))
-        else:
-            labels = ENTITY_LABELS.get(q.answer_type, ENTITY_LABELS["entity"])
-            for e in chunk.entities:
-                if e.label in labels and not (set(terms(e.text)) & set(q.weights)):
-                    items.append((e.start, e.end, e.text, None, None, "entity"))
-            if q.answer_type == "other" and _ASKS_KIND.search(q.text):
-                # "What kind of organization is the Soufan Center?": "the Soufan Center, a non-profit ... group,"
-                asked = {t for phrase in q.phrases for t in phrase}
-                for m in _APPOSITIVE.finditer(text, chunk.start, chunk.end):
-                    if set(terms(m.group(1))) & asked:
-                        items.append((m.start(2), m.end(2), m.group(2), None, None, "entity"))
-            if q.answer_type == "other":
-                # "What is the turbine's theoretical efficiency?": "an efficiency of about 63%" states the
-                # value of the attribute asked about; the figure answers, not the whole sentence.
-                for s in chunk.spans:
-                    if (
-                        self._attribute(q, text, s.start)
-                        and s.value not in q.values
-                        and not any(it[0] <= s.start < it[1] for it in items)
-                    ):
-                        items.append((s.start, s.end, s.text, s.value, s.unit, "number"))
-        return items
-
-    @staticmethod
-    def _attribute(q: Question, text: str, start: int) -> bool:
-        """The figure at ``start`` is stated as the value of a question term: "a budget of about 4 million"."""
-        m = _ATTRIBUTE_BEFORE.search(text, max(0, start - 60), start)
-        if not m:
-            return False
-        word = set(terms(m.group(1)))
-        return bool(word & set(q.weights)) and not word & set(q.names)
-
     def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]
         s = self.settings
         chunk = passage.chunk
         text = self.index.article_by_id[chunk.doc_id].text
-        items = self._items(q, chunk, text)
+        items = candidates(q, chunk, text)
         hedges = {sp.start: sp.qualifier for sp in chunk.spans}
         total = sum(q.weights.values()) or 1.0
         # The most specific name asked about must stand in the sentence (or, after "It"/"They", the one before).
