@@ -3,8 +3,8 @@
 "French" asked, "France" written; "British" asked, "the United Kingdom" written. No table of demonyms: the
 sentence encoder places a demonym next to its country (French/France 0.73, British/Britain 0.79,
 Dutch/Netherlands 0.78 with all-MiniLM-L6-v2) and well below other countries (French/Tunisia 0.36,
-Moroccan/Tunisia 0.61, Danish/Sweden 0.59), so a threshold between the two links one to the other. (The int8 encoder's vectors move by about 0.01
-with the batch they are computed in, hence 0.65 rather than 0.7.)
+Moroccan/Tunisia 0.61, Danish/Sweden 0.59), so a threshold between the two links one to the other. The int8
+encoder's vectors move by about 0.01 with the batch they are computed in, hence 0.65 rather than 0.7.
 """
 
 from __future__ import annotations
@@ -49,20 +49,18 @@ class PlaceLinker:
                 q = self.encoder.encode([word])[0]
                 sims = self._vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
                 order = np.argsort(-sims)
-                found = [
-                    self.places[i] for i in order if sims[i] >= self.threshold and self.places[i] != word
-                ]
+                close = [i for i in order if sims[i] >= self.threshold and self.places[i] != word]
                 if unknown:
                     initial = word[:1].lower()
                     rival = max(
                         (float(sims[i]) for i, p in enumerate(self.places) if p[:1].lower() != initial),
                         default=0.0,
                     )
-                    found = [
-                        p
-                        for p in found
-                        if p[:1].lower() == initial
-                        and float(sims[self.places.index(p)]) - rival >= self.margin
+                    close = [
+                        i
+                        for i in close
+                        if self.places[i][:1].lower() == initial and float(sims[i]) - rival >= self.margin
                     ]
+                found = [self.places[i] for i in close]
             self._seen[key] = tuple(found)
         return self._seen[key]
