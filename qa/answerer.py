@@ -130,6 +130,11 @@ class Answerer:
     def titles(self) -> dict[str, tuple[str | None, str | None]]:
         return {a.id: (a.title, a.date) for a in self.index.articles}
 
+    def warm(self) -> None:
+        """Load everything a question needs (index parts, encoder, the place names to link), for servers."""
+        self.ask("warm up")
+        self.linker.warm()
+
     def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
         question = clean_question(question)
         history = [clean_question(h) for h in history if h and re.search(r"\w", h)]

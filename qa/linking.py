@@ -37,6 +37,10 @@ class PlaceLinker:
         v = self.encoder.encode(self.places, batch_size=256)
         return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
+    def warm(self) -> None:
+        """Embed the corpus's places now (about a second for 3,400 places) instead of on the first link."""
+        _ = self._vectors
+
     def link(self, word: str, unknown: bool = False) -> tuple[str, ...]:
         """The corpus place names ``word`` names, best first (none unless they clear the threshold).
 

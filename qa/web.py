@@ -64,7 +64,7 @@ class ChatService:
         from qa.cli import open_index  # built if missing, updated if its corpus changed
 
         answerer = Answerer(open_index(self.index_dir, self.corpus))
-        answerer.ask("warm up")  # load FAISS, BM25, store and the encoder once, before serving
+        answerer.warm()  # load FAISS, BM25, store, the encoder and the place names once, before serving
         return answerer
 
     def ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class ChatService:
                     BuildSettings.from_json(self.answerer.index.manifest["settings"]),
                 )
                 answerer = Answerer(index)
-                answerer.ask("warm up")
+                answerer.warm()
                 self.answerer = answerer
             c = index.manifest["counts"]
             messages.append(

@@ -52,3 +52,19 @@ def test_the_real_encoder_separates_demonyms_from_other_countries() -> None:
     assert linker.link("French", True) == ("France",)
     assert "United Kingdom" in linker.link("British", False)
     assert linker.link("China", True) == () and linker.link("Brazil", True) == ()
+
+
+def test_warm_embeds_the_places_once_ahead_of_the_first_link() -> None:
+    calls: list[list[str]] = []
+
+    class Counting(TableEncoder):
+        def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+            calls.append(list(texts))
+            return super().encode(texts, batch_size)
+
+    linker = PlaceLinker(Counting(TABLE), ["France", "Russia", "Italy"])
+    linker.warm()
+    assert calls == [["France", "Italy", "Russia"]]
+    linker.link("French", True)
+    linker.link("French", True)  # remembered
+    assert calls[1:] == [["French"]]
