@@ -32,6 +32,16 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     return Answerer(Index.load(root / "idx"))
 
 
+def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
+    """An answerer over ``texts`` (name -> article), fake encoder."""
+    corpus = tmp_path / "c"
+    corpus.mkdir(parents=True)
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
+    return Answerer(Index.load(tmp_path / "i"))
+
+
 def test_a_name_binds_to_its_own_figure(answerer: Answerer) -> None:
     r = answerer.ask("How many families from Millbrook were moved to shelters?")
     assert not r.abstained and r.answer is not None
@@ -115,13 +125,16 @@ def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
 
 
 def test_figures_that_count_different_things_are_not_a_conflict(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.txt").write_text("After the storm, volunteers came from 110 countries.", "utf-8")
-    (corpus / "y.txt").write_text("After the storm, volunteers came from 129 towns.", "utf-8")
-    (corpus / "z.txt").write_text("After the storm, volunteers came from 118 countries.", "utf-8")
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
-    r = Answerer(Index.load(tmp_path / "i")).ask("From how many places did volunteers come after the storm?")
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "After the storm, volunteers came from 110 countries.",
+            "y": "After the storm, volunteers came from 129 towns.",
+            "z": "After the storm, volunteers came from 118 countries.",
+        },
+        ner=False,
+    )
+    r = a.ask("From how many places did volunteers come after the storm?")
     assert r.answer is not None and r.answer.value in (110, 118)
     assert {c.value for c in r.conflicts} == {110, 118} - {r.answer.value}  # the towns are another fact
 
@@ -219,13 +232,9 @@ def test_answer_bounds_follow_the_question(
 
 
 def test_a_year_in_a_count_question_is_not_its_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.txt").write_text(
-        "Attendance at the 2003 meeting included 350 officials and experts.", "utf-8"
+    a = _answerer_over(
+        tmp_path, {"x": "Attendance at the 2003 meeting included 350 officials and experts."}, ner=False
     )
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
-    a = Answerer(Index.load(tmp_path / "i"))
     assert a.ask("How many people attended the 2003 meeting?").answer.value == 350  # type: ignore[union-attr]
     assert a.ask("When was the meeting that 350 officials attended?").answer.value == 2003  # type: ignore[union-attr]
 
@@ -246,38 +255,22 @@ def test_a_misspelt_name_is_read_as_the_corpus_name_it_is_one_letter_from(answer
 
 
 def test_a_converted_figure_in_brackets_answers_only_in_its_own_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.txt").write_text("Standing 135 feet (41 m) tall, the new footbridge opened in May.", "utf-8")
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
-    a = Answerer(Index.load(tmp_path / "i"))
+    a = _answerer_over(
+        tmp_path, {"x": "Standing 135 feet (41 m) tall, the new footbridge opened in May."}, ner=False
+    )
     assert a.ask("How tall is the new footbridge?").answer.text == "135 feet"  # type: ignore[union-attr]
     assert a.ask("How many m tall is the new footbridge?").answer.value == 41  # type: ignore[union-attr]
 
 
 def test_an_article_that_restates_the_figure_in_other_words_is_cited(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir()
     texts = {
         "x": "The ministry said 1,240 families from Oakridge were moved to shelters after the flood.",
         "y": "Shelters took in 1,240 families from Oakridge, the ministry said on Monday.",
         "z": "Voter rolls in Oakridge list 1,240 names.",  # the same figure, another fact
     }
-    for name, text in texts.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
-    r = Answerer(Index.load(tmp_path / "i")).ask("How many households were relocated after the flood?")
+    r = _answerer_over(tmp_path, texts, ner=False).ask("How many households were relocated after the flood?")
     assert r.answer is not None and r.answer.value == 1240
     assert {c.doc_id for c in r.citations} == {"x", "y"}
-
-
-def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir(parents=True)
-    for name, text in texts.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
-    return Answerer(Index.load(tmp_path / "i"))
 
 
 def test_the_person_asked_about_may_be_named_by_surname_pronoun_or_title(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -301,15 +294,11 @@ def test_the_person_asked_about_may_be_named_by_surname_pronoun_or_title(tmp_pat
 
 
 def test_an_attribute_asked_about_is_answered_with_its_figure(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.txt").write_text(
+    text = (
         "The best pumping engines of the valley had a duty of about 7 million, but most were closer to 5 million. "
-        "They were built by the Harbour Works.",
-        "utf-8",
+        "They were built by the Harbour Works."
     )
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=False))
-    r = Answerer(Index.load(tmp_path / "i")).ask("What was the duty of the best pumping engines?")
+    r = _answerer_over(tmp_path, {"x": text}, ner=False).ask("What was the duty of the best pumping engines?")
     assert r.answer is not None and r.answer.text == "7 million"
 
 
