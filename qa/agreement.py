@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.numbers import percent_value
+from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS, percent_value
 from qa.reader import Candidate
 from qa.text import STOPWORDS, terms
 
@@ -98,10 +98,6 @@ def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
         if c.score >= floor and c.doc_id not in per_doc:
             per_doc[c.doc_id] = c
     return list(per_doc.values())
-
-
-LOWER_BOUNDS = frozenset({"more than", "over", "at least", "just over", "as many as"})
-UPPER_BOUNDS = frozenset({"less than", "fewer than", "under", "at most", "up to", "just under"})
 
 
 def consistent(hedged: Candidate, exact: Candidate, settings: AgreementSettings) -> bool:

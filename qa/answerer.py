@@ -11,6 +11,7 @@ from qa.conversation import resolve
 from qa.index import Index
 from qa.linking import PLACE_LABELS, PlaceLinker
 from qa.models import Answer, Citation, Conflict, Passage, Result
+from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
 from qa.question import Gazetteer, Question, Vocabulary, analyze
 from qa.reader import Candidate, Reader, ReaderSettings
 from qa.retriever import FusionSettings, Retriever
@@ -36,9 +37,8 @@ _ERA_AFTER = re.compile(
 )
 _BORN = re.compile(r"\bborn\b|\bbirth\b", re.I)
 _DIED = re.compile(r"\bdied?\b|\bdeath\b", re.I)
-_BOUND_BEFORE = re.compile(
-    r"\b(?:over|more\s+than|less\s+than|fewer\s+than|at\s+least|at\s+most|up\s+to|under)\s+$", re.I
-)
+_BOUNDS = sorted((w.replace(" ", r"\s+") for w in LOWER_BOUNDS | UPPER_BOUNDS), key=len, reverse=True)
+_BOUND_BEFORE = re.compile(rf"\b(?:{'|'.join(_BOUNDS)})\s+$", re.I)
 _RANGE_BEFORE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?\s?(?:[–-]|\s+to\s+)$")
 _RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")  # "1759-60", "49–15"
 

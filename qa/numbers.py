@@ -58,6 +58,10 @@ HEDGES = (
     "close to", "closer to", "just over", "just under", "only", "estimated",
 )  # fmt: skip
 
+# Hedges that bound a figure rather than estimate it: "more than 3,000" allows 3,244; "about 3,000" does not.
+LOWER_BOUNDS = frozenset({"more than", "over", "at least", "just over", "as many as"})
+UPPER_BOUNDS = frozenset({"less than", "fewer than", "under", "at most", "up to", "just under"})
+
 _WORD_NUM = "|".join(sorted([*UNITS_WORDS, *TENS_WORDS], key=len, reverse=True))
 _SCALE = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
