@@ -136,7 +136,9 @@ class Reader:
     def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]
         s = self.settings
         chunk = passage.chunk
-        text = self.index.article_by_id[chunk.doc_id].text
+        article = self.index.article_by_id[chunk.doc_id]
+        text = article.text
+        title_terms = set(terms(article.title or ""))
         items = candidates(q, chunk, text)
         hedges = {sp.start: sp.qualifier for sp in chunk.spans}
         total = sum(q.weights.values()) or 1.0
@@ -188,8 +190,7 @@ class Reader:
             if _PRONOUN_START.match(text[a:b]):
                 present |= prev_terms
             elif key_name and not (key_forms & present):
-                title = set(terms(self.index.article_by_id[chunk.doc_id].title or ""))
-                if key_forms & title:
+                if key_forms & title_terms:
                     present |= key_forms
                 elif _PRONOUN.search(text, a, b):
                     # "On 19 October 1512, he was awarded ...": the person asked about, named earlier.
