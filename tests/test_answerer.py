@@ -109,6 +109,8 @@ def test_a_year_before_1800_is_a_year_candidate(answerer: Answerer) -> None:
         ("On which date was the palace found?", "date"),
         ("At what speed did the turbine run?", "number"),
         ("What magnitude of earthquake can the fault produce?", "number"),
+        ("How much did the group offer for each share?", "money"),
+        ("What profit did the iron company make last year?", "money"),
     ],
 )
 def test_what_questions_that_ask_for_a_figure_are_typed(question: str, kind: str) -> None:
@@ -466,3 +468,11 @@ def test_a_part_whose_only_qualifier_is_the_lists_shared_noun_is_still_a_part(tm
     )
     r = a.ask("How many Oregonians went to volunteer?")  # nothing asks for the part: the whole answers
     assert r.answer is not None and r.answer.value == 2926
+
+
+def test_how_much_may_ask_for_a_sum(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path, {"x": "Northline Oil filed an offering of 100 mln dlrs of debentures due 2017."}, ner=False
+    )
+    r = a.ask("How much in debentures is Northline Oil offering?")  # typed as an amount, answered by a sum
+    assert r.answer is not None and (r.answer.value, r.answer.unit) == (100_000_000, "USD")

@@ -30,6 +30,8 @@ CASES = [
     ("one-billion-dlr", 1_000_000_000, "USD"),
     ("50-mln-dlr", 50_000_000, "USD"),
     ("34 cts", 0.34, "USD"),
+    ("75 billion bolivars", 75_000_000_000, "VEB"),  # any currency, not only dollars, pounds, euros, yen
+    ("3 million pesos", 3_000_000, "PESO"),
     ("40 pence", 0.4, "GBP"),
     ("1/8", 0.125, None),
     ("12-3/4", 12.75, None),
