@@ -154,6 +154,7 @@ class Reader:
                 # Any name of the phrase, or its head noun, refers to it: "Osweiler threw ...",
                 # "the stadium opened ..." for "Brock Osweiler", "Levi's Stadium".
                 key_forms |= {t for t in phrase if t in q.names} | {phrase[-1]}
+        sentence_terms = [set(terms(text[a:b])) for a, b in chunk.sentences]
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
@@ -163,7 +164,7 @@ class Reader:
             phrase = len(qgrams & _bigrams(text[a:b])) / len(qgrams) if qgrams else 0.0
             if not in_sentence:
                 if b > a:
-                    overlap = sum(q.weights.get(t, 0) for t in set(terms(text[a:b]))) / total
+                    overlap = sum(q.weights.get(t, 0) for t in sentence_terms[si]) / total
                     score = self._combine(overlap, sem, phrase, passage.score)
                     out.append(
                         Candidate(
@@ -182,21 +183,17 @@ class Reader:
                     )
                 continue
             toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
-            prev_terms: set[str] = set()
-            if si > 0:
-                pa, pb = chunk.sentences[si - 1]
-                prev_terms = set(terms(text[pa:pb]))
+            prev_terms = sentence_terms[si - 1] if si > 0 else set()
             present = {t for t, _, _ in toks if t}
             if _PRONOUN_START.match(text[a:b]):
                 present |= prev_terms
             elif key_name and not (key_forms & present):
                 if key_forms & title_terms:
                     present |= key_forms
-                elif _PRONOUN.search(text, a, b):
-                    # "On 19 October 1512, he was awarded ...": the person asked about, named earlier.
-                    earlier = {t for pa, pb in chunk.sentences[:si] for t in terms(text[pa:pb])}
-                    if key_forms & earlier:
-                        present |= key_forms
+                elif _PRONOUN.search(text, a, b) and any(
+                    key_forms & earlier for earlier in sentence_terms[:si]
+                ):
+                    present |= key_forms  # "On 19 October 1512, he was awarded ...": named earlier
             starts = [x for _, x, _ in toks]
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
