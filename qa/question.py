@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -115,7 +115,6 @@ class Question:
     phrases: tuple[tuple[str, ...], ...] = ()
     # Corpus place names a people or place in the question is linked to ("british" -> united, kingdom).
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: frozenset[str] = field(default_factory=frozenset)  # terms that name the answer-type itself
 
     @property
     def part_of(self) -> bool:
