@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.linking import PlaceLinker
+from qa.linking import PlaceLinker, same_place
 
 
 class TableEncoder:
@@ -68,3 +68,37 @@ def test_warm_embeds_the_places_once_ahead_of_the_first_link() -> None:
     linker.link("French", True)
     linker.link("French", True)  # remembered
     assert calls[1:] == [["French"]]
+
+
+NEIGHBOURS = {
+    "Norvia": [1.0, 0.0, 0.0],
+    "Sorvia": [0.9, 0.44, 0.0],  # Norvia's neighbour
+    "Italy": [0.0, 0.0, 1.0],
+    "UK": [0.0, 1.0, 0.0],
+    "United Kingdom": [0.0, 0.97, 0.25],
+    "Vestic": [0.97, 0.22, 0.1],  # a people near both neighbours, the country of neither
+    "British": [0.0, 0.98, 0.2],
+}
+
+
+def test_a_people_near_two_places_links_to_neither_but_forms_of_one_place_link_together() -> None:
+    places = ["Norvia", "Sorvia", "Italy", "UK", "United Kingdom"]
+    linker = PlaceLinker(TableEncoder(NEIGHBOURS), places, threshold=0.7, margin=0.1)
+    assert linker.link("Vestic", False) == ()
+    assert set(linker.link("British", False)) == {"UK", "United Kingdom"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("UK", "United Kingdom", True),
+        ("U.S.", "United States", True),
+        ("US", "USA", True),
+        ("U.K.", "UK", True),
+        ("UK", "Ukraine", False),
+        ("US", "UK", False),
+        ("Norvia", "Sorvia", False),
+    ],
+)
+def test_forms_of_one_place_name(a: str, b: str, same: bool) -> None:
+    assert same_place(a, b) is same
