@@ -299,11 +299,12 @@ def analyze(
         for t in list(weights):
             for v in vocabulary.variants(t):
                 weights.setdefault(v, 0.9 * weights[t])
-                # "Tunisians" names the corpus's "Tunisia".
+                # "Tunisians", a form the corpus never uses, names the corpus's "Tunisia". A form it does use
+                # is its own name: "California" is not "Californio", nor "France" "Franconia".
                 is_name = gazetteer is not None and gazetteer.labels.get((v,)) in NAME_LABELS
-                if (t in names or (t in capital and is_name)) and v not in names:
+                if t not in idf and (t in names or (t in capital and is_name)) and v not in names:
                     names.append(v)
-                    if t not in idf and gazetteer is not None:  # search with the corpus's own form too
+                    if gazetteer is not None:  # search with the corpus's own form too
                         expansions.append(gazetteer.surfaces.get(v, v))
     # Capitalised words the corpus never mentions ("Brazil") cannot be answered from it.
     for m in _CAPITALIZED.finditer(text):

@@ -476,3 +476,16 @@ def test_how_much_may_ask_for_a_sum(tmp_path) -> None:  # type: ignore[no-untype
     )
     r = a.ask("How much in debentures is Northline Oil offering?")  # typed as an amount, answered by a sum
     assert r.answer is not None and (r.answer.value, r.answer.unit) == (100_000_000, "USD")
+
+
+def test_a_name_the_corpus_uses_is_not_read_as_another_name_sharing_its_start() -> None:
+    from qa.question import Gazetteer, Vocabulary, analyze
+
+    gazetteer = Gazetteer([("France", "GPE"), ("Franconia", "GPE"), ("Tunisia", "GPE")])
+    idf = {"franc": 2.0, "franconia": 4.0, "tunisia": 3.0, "fighter": 1.0}
+    vocabulary = Vocabulary(idf)
+    q = analyze("How many fighters came from France?", idf, 5.0, gazetteer, None, vocabulary)
+    assert q.names == ("franc",)  # not "Franconia"
+    # A form the corpus never writes still names the corpus's form.
+    q = analyze("How many Tunisians came back?", idf, 5.0, gazetteer, None, vocabulary)
+    assert "tunisia" in q.names
