@@ -2,7 +2,8 @@
 
 A candidate's context score is how much of the question (idf-weighted terms) stands in its sentence,
 discounted by token distance and by other figures in between ("2,962 from Tunisia and 1,910 from
-France": France binds to 1,910). Names the question is about must stand in the sentence.
+France": France binds to 1,910). Names the question is about must stand in the sentence, and a figure whose
+clause states another verb than the question's ("have fought" for "have returned") is not its answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from qa.candidates import candidates
 from qa.index import Index
 from qa.models import Passage
+from qa.predicates import Predicate, predicate
 from qa.question import Question
 from qa.text import STOPWORDS, stem, term_offsets, terms
 
@@ -38,6 +40,8 @@ _PREP_BEFORE = re.compile(r"\b(?:to|from|in|at|into)\s+(?:the\s+)?$", re.I)
 _CONJUNCT = re.compile(r"[,;]|\b(?:and|or|but|while|whereas)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:it|they|this|these|those|he|she|its|their)\b", re.I)
+_CLAUSE_STOP = re.compile(rf"[()]|{_NEW_CLAUSE.pattern}")
+_OTHER_LABELS = frozenset({"GPE", "LOC", "NORP"})
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,26 @@ class ReaderSettings:
     blocked: float = 0.35
     previous_sentence: float = 0.3
     part_alone: float = 0.92
+    unnamed: float = 0.3  # a sentence that does not name the place or person asked about
+    other_named: float = 0.2  # ... but names another place or people: it is about that one
     left_distance: float = 1.5  # words before a figure bind to it less than words after it
     bracketed: float = 2.0
     elided: float = 0.8  # focus credit for a noun an earlier, parallel figure carries
     clause_right: float = 4.0  # a word after "; " or ", Capital" opens another clause
+    # A figure whose own verb is another than the question's ("have fought" for "have returned"), unless the
+    # encoder calls the two verbs alike ("killed"/"slaughtered" 0.58, "returned"/"fought" 0.31).
+    other_predicate: float = 0.1
+    predicates_alike: float = 0.45
     noun_phrase: int = 4  # tokens after a figure that say what it counts
     top_passages: int = 8
+
+
+def _own_predicate(text: str, end: int, sentence_end: int) -> Predicate | None:
+    """The verb the clause states of the figure ending at ``end``: "1,500 Uzbek nationals have fought" ->
+    "fought". Figures listed before a shared verb share it ("427 mammals, 428 amphibians, and 378 reptiles
+    have been classified"); a bracket, ";" or a new clause (", while", ", But") ends it."""
+    stop = _CLAUSE_STOP.search(text, end, sentence_end)
+    return predicate(text, end, stop.start() if stop else sentence_end)
 
 
 def _bigrams(text: str) -> set[tuple[str, str]]:
@@ -88,6 +106,7 @@ class Reader:
     def __init__(self, index: Index, settings: ReaderSettings | None = None) -> None:
         self.index = index
         self.settings = settings or ReaderSettings()
+        self._alike_cache: dict[tuple[str, str], bool] = {}
 
     def read(
         self,
@@ -155,6 +174,7 @@ class Reader:
                 # "the stadium opened ..." for "Brock Osweiler", "Levi's Stadium".
                 key_forms |= {t for t in phrase if t in q.names} | {phrase[-1]}
         sentence_terms = [set(terms(text[a:b])) for a, b in chunk.sentences]
+        asked = predicate(q.text)
         out = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
@@ -194,14 +214,27 @@ class Reader:
                     key_forms & earlier for earlier in sentence_terms[:si]
                 ):
                     present |= key_forms  # "On 19 October 1512, he was awarded ...": named earlier
+            unnamed = 1.0
+            if key_name and not (key_forms & present):
+                # The sentence is not about the place or person asked about; naming another makes it about that.
+                others = any(
+                    e.label in _OTHER_LABELS
+                    and a <= e.start < b
+                    and not set(terms(e.text)) & q.weights.keys()
+                    for e in chunk.entities
+                )
+                unnamed = s.other_named if others else s.unnamed
             starts = [x for _, x, _ in toks]
             positions = sorted(bisect.bisect_left(starts, it[0]) for it in in_sentence)
             for it in in_sentence:
                 ctx = self._context(q, text, toks, starts, positions, prev_terms, it, in_sentence, total)
                 context, focus, names, alone, whole, counts = ctx
                 score = self._combine(context, sem, phrase, passage.score, focus, names)
-                if key_name and not (key_forms & present):
-                    score *= 0.3  # the sentence is not about the place or person asked about
+                score *= unnamed
+                if asked and stem(asked.verb) not in sentence_terms[si]:
+                    own = _own_predicate(text, it[1], b)
+                    if own and stem(own.verb) != stem(asked.verb) and not self._alike(asked, own):
+                        score *= s.other_predicate  # "1,500 ... have fought" does not say how many returned
                 if q.part_of:
                     # "How many of them came back?" asks for a part: "400 of the 3,417", not the 3,417.
                     score *= s.part_alone if whole else 1.0
@@ -225,6 +258,18 @@ class Reader:
                     )
                 )
         return out
+
+    def _alike(self, a: Predicate, b: Predicate) -> bool:
+        """The encoder calls two predicates alike, by their verbs with a particle or with their complements."""
+        return self._similar(a.head, b.head) or self._similar(a.phrase, b.phrase)
+
+    def _similar(self, a: str, b: str) -> bool:
+        key = (a, b) if a < b else (b, a)
+        if key not in self._alike_cache:
+            va, vb = self.index.encoder.encode(list(key))
+            sim = float(va @ vb) / max(float(np.linalg.norm(va) * np.linalg.norm(vb)), 1e-12)
+            self._alike_cache[key] = sim >= self.settings.predicates_alike
+        return self._alike_cache[key]
 
     def _combine(
         self,

@@ -478,6 +478,34 @@ def test_how_much_may_ask_for_a_sum(tmp_path) -> None:  # type: ignore[no-untype
     assert r.answer is not None and (r.answer.value, r.answer.unit) == (100_000_000, "USD")
 
 
+def test_a_figure_of_another_verb_does_not_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # "have worked" is not "have returned": the figure counts other people than the ones asked about.
+    a = _answerer_over(
+        tmp_path, {"x": "Officials said 1,500 volunteers have worked at the shelters since May."}, ner=False
+    )
+    assert a.ask("How many volunteers have returned home?").abstained
+    r = a.ask("How many volunteers have worked at the shelters?")
+    assert r.answer is not None and r.answer.value == 1500
+
+
+def test_figures_listed_before_a_shared_verb_share_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = "Surveyors say 40 ferries, 25 barges and 12 tugs have been inspected in the harbour."
+    a = _answerer_over(tmp_path, {"x": text}, ner=False)
+    r = a.ask("How many barges have been inspected?")
+    assert r.answer is not None and r.answer.value == 25
+    assert a.ask("How many barges have been repaired?").abstained  # 25 barges were inspected, too
+
+
+def test_a_sentence_naming_another_place_does_not_answer_for_the_one_asked_about(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    texts = {
+        "x": "Floods reached Leeds on Monday. The ministry says 450 families in York have returned home.",
+    }
+    a = _answerer_over(tmp_path, texts)
+    assert a.ask("How many families in Leeds have returned home?").abstained
+    r = a.ask("How many families in York have returned home?")
+    assert r.answer is not None and r.answer.value == 450
+
+
 def test_a_name_the_corpus_uses_is_not_read_as_another_name_sharing_its_start() -> None:
     from qa.question import Gazetteer, Vocabulary, analyze
 
