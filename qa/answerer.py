@@ -148,13 +148,13 @@ class Answerer:
             self.vocabulary,
             self.linker.link,
         )
-        if q.expansions:
-            query = f"{query} ({'; '.join(q.expansions)})"
         if context:
             # Retrieve with the new turn plus the earlier one, minus names the new turn replaces.
             dropped = {t for t in terms(context[-1]) if t not in q.weights}
             words = [w for w in context[-1].split() if not (set(terms(w)) & dropped)]
             query = f"{question} {' '.join(words)}"
+        if q.expansions:
+            query = f"{query} ({'; '.join(q.expansions)})"
         return q, query
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:

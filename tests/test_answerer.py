@@ -256,6 +256,11 @@ def test_a_misspelt_name_is_read_as_the_corpus_name_it_is_one_letter_from(answer
     assert answerer.ask("How many households from Pinecroft are there?").abstained  # two letters away
 
 
+def test_a_follow_up_searches_with_the_corpus_form_of_a_misspelt_name(answerer: Answerer) -> None:
+    _, query = answerer.analyze("And from Pinecrset?", ["How many households from Oakridge are there?"])
+    assert "Pinecrest" in query and "households" in query
+
+
 def test_a_converted_figure_in_brackets_answers_only_in_its_own_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
     a = _answerer_over(
         tmp_path, {"x": "Standing 135 feet (41 m) tall, the new footbridge opened in May."}, ner=False
