@@ -12,7 +12,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class Reader:
     def __init__(self, index: Index, settings: ReaderSettings | None = None) -> None:
         self.index = index
         self.settings = settings or ReaderSettings()
-        self._alike_cache: dict[tuple[str, str], bool] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # verb phrases, normalised
 
     def read(
         self,
@@ -127,14 +127,16 @@ class Reader:
                     )
                 )
         qgrams = _bigrams(q.text)
-        out: list[Candidate] = []
+        asked = predicate(q.text)
+        found: list[tuple[Candidate, Predicate | None]] = []
         seen: set[tuple[int, int, str]] = set()
         for passage in top:
-            for cand in self._passage(q, passage, sims, qgrams):
+            for cand, own in self._passage(q, passage, sims, qgrams, asked):
                 key = (cand.start, cand.end, cand.doc_id)
                 if key not in seen:  # overlapping chunks repeat sentences
                     seen.add(key)
-                    out.append(cand)
+                    found.append((cand, own))
+        out = self._check_predicates(asked, found)
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -147,12 +149,16 @@ class Reader:
         return [
             c
             for p in passages[self.settings.top_passages :]
-            for c in self._passage(q, p, {}, qgrams)
+            for c, _ in self._passage(q, p, {}, qgrams, None)
             if keep(c)
         ]
 
     # ----------------------------------------------------------------------------------------------
-    def _passage(self, q: Question, passage: Passage, sims: dict, qgrams: set) -> list[Candidate]:  # type: ignore[type-arg]
+    def _passage(  # type: ignore[type-arg]
+        self, q: Question, passage: Passage, sims: dict, qgrams: set, asked: Predicate | None
+    ) -> list[tuple[Candidate, Predicate | None]]:
+        """The passage's candidates, each with its own verb phrase when that must be checked against the
+        question's (``asked``): another verb, not in the sentence."""
         s = self.settings
         chunk = passage.chunk
         article = self.index.article_by_id[chunk.doc_id]
@@ -174,8 +180,7 @@ class Reader:
                 # "the stadium opened ..." for "Brock Osweiler", "Levi's Stadium".
                 key_forms |= {t for t in phrase if t in q.names} | {phrase[-1]}
         sentence_terms = [set(terms(text[a:b])) for a, b in chunk.sentences]
-        asked = predicate(q.text)
-        out = []
+        out: list[tuple[Candidate, Predicate | None]] = []
         for si, (a, b) in enumerate(chunk.sentences):
             in_sentence = [it for it in items if a <= it[0] and it[1] <= b]
             if not in_sentence and q.answer_type != "other":
@@ -186,21 +191,20 @@ class Reader:
                 if b > a:
                     overlap = sum(q.weights.get(t, 0) for t in sentence_terms[si]) / total
                     score = self._combine(overlap, sem, phrase, passage.score)
-                    out.append(
-                        Candidate(
-                            text[a:b],
-                            a,
-                            b,
-                            None,
-                            None,
-                            chunk.doc_id,
-                            chunk.id,
-                            (a, b),
-                            score * 0.8,
-                            overlap,
-                            "sentence",
-                        )
+                    sentence = Candidate(
+                        text[a:b],
+                        a,
+                        b,
+                        None,
+                        None,
+                        chunk.doc_id,
+                        chunk.id,
+                        (a, b),
+                        score * 0.8,
+                        overlap,
+                        "sentence",
                     )
+                    out.append((sentence, None))
                 continue
             toks = [(t, x + a, y + a) for t, x, y in term_offsets(text[a:b])]
             prev_terms = sentence_terms[si - 1] if si > 0 else set()
@@ -231,45 +235,60 @@ class Reader:
                 context, focus, names, alone, whole, counts = ctx
                 score = self._combine(context, sem, phrase, passage.score, focus, names)
                 score *= unnamed
+                own = None
                 if asked and stem(asked.verb) not in sentence_terms[si]:
                     own = _own_predicate(text, it[1], b)
-                    if own and stem(own.verb) != stem(asked.verb) and not self._alike(asked, own):
-                        score *= s.other_predicate  # "1,500 ... have fought" does not say how many returned
+                    if own and stem(own.verb) == stem(asked.verb):
+                        own = None
                 if q.part_of:
                     # "How many of them came back?" asks for a part: "400 of the 3,417", not the 3,417.
                     score *= s.part_alone if whole else 1.0
                 elif alone:
                     score *= s.part_alone
-                out.append(
-                    Candidate(
-                        it[2],
-                        it[0],
-                        it[1],
-                        it[3],
-                        it[4],
-                        chunk.doc_id,
-                        chunk.id,
-                        (a, b),
-                        score,
-                        context,
-                        it[5],
-                        counts,
-                        hedges.get(it[0]),
-                    )
+                cand = Candidate(
+                    it[2],
+                    it[0],
+                    it[1],
+                    it[3],
+                    it[4],
+                    chunk.doc_id,
+                    chunk.id,
+                    (a, b),
+                    score,
+                    context,
+                    it[5],
+                    counts,
+                    hedges.get(it[0]),
                 )
+                out.append((cand, own))
+        return out
+
+    def _check_predicates(
+        self, asked: Predicate | None, found: list[tuple[Candidate, Predicate | None]]
+    ) -> list[Candidate]:
+        """Cut the score of each candidate whose own verb phrase is not alike the question's: "1,500 ...
+        have fought" does not say how many returned. The phrases are embedded in one batch."""
+        if asked is None or not any(own for _, own in found):
+            return [c for c, _ in found]
+        phrases = {asked.head, asked.phrase} | {t for _, own in found if own for t in (own.head, own.phrase)}
+        missing = sorted(t for t in phrases if t not in self._vectors)
+        if missing:
+            if len(self._vectors) > 10_000:
+                self._vectors.clear()
+            v = self.index.encoder.encode(missing)
+            v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+            self._vectors.update(zip(missing, v, strict=True))
+        out = []
+        for c, own in found:
+            if own is not None and not self._alike(asked, own):
+                c = replace(c, score=c.score * self.settings.other_predicate)
+            out.append(c)
         return out
 
     def _alike(self, a: Predicate, b: Predicate) -> bool:
         """The encoder calls two predicates alike, by their verbs with a particle or with their complements."""
-        return self._similar(a.head, b.head) or self._similar(a.phrase, b.phrase)
-
-    def _similar(self, a: str, b: str) -> bool:
-        key = (a, b) if a < b else (b, a)
-        if key not in self._alike_cache:
-            va, vb = self.index.encoder.encode(list(key))
-            sim = float(va @ vb) / max(float(np.linalg.norm(va) * np.linalg.norm(vb)), 1e-12)
-            self._alike_cache[key] = sim >= self.settings.predicates_alike
-        return self._alike_cache[key]
+        v, least = self._vectors, self.settings.predicates_alike
+        return float(v[a.head] @ v[b.head]) >= least or float(v[a.phrase] @ v[b.phrase]) >= least
 
     def _combine(
         self,
