@@ -271,23 +271,27 @@ class Reader:
         if asked is None or not any(own for _, own in found):
             return [c for c, _ in found]
         phrases = {asked.head, asked.phrase} | {t for _, own in found if own for t in (own.head, own.phrase)}
-        missing = sorted(t for t in phrases if t not in self._vectors)
+        # This question's vectors, taken from the shared cache into a mapping of its own: the web chat reads
+        # with one Reader in several threads, and another thread may clear the cache meanwhile.
+        vectors = {t: v for t in phrases if (v := self._vectors.get(t)) is not None}
+        missing = sorted(phrases - vectors.keys())
         if missing:
-            if len(self._vectors) > 10_000:
-                self._vectors.clear()
             v = self.index.encoder.encode(missing)
             v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+            vectors.update(zip(missing, v, strict=True))
+            if len(self._vectors) > 10_000:
+                self._vectors.clear()
             self._vectors.update(zip(missing, v, strict=True))
         out = []
         for c, own in found:
-            if own is not None and not self._alike(asked, own):
+            if own is not None and not self._alike(vectors, asked, own):
                 c = replace(c, score=c.score * self.settings.other_predicate)
             out.append(c)
         return out
 
-    def _alike(self, a: Predicate, b: Predicate) -> bool:
+    def _alike(self, vectors: dict[str, np.ndarray], a: Predicate, b: Predicate) -> bool:
         """The encoder calls two predicates alike, by their verbs with a particle or with their complements."""
-        v, least = self._vectors, self.settings.predicates_alike
+        v, least = vectors, self.settings.predicates_alike
         return float(v[a.head] @ v[b.head]) >= least or float(v[a.phrase] @ v[b.phrase]) >= least
 
     def _combine(

@@ -493,6 +493,20 @@ def test_a_figure_of_another_verb_does_not_answer(tmp_path) -> None:  # type: ig
     assert r.answer is not None and r.answer.value == 1500
 
 
+def test_the_verb_check_does_not_need_the_shared_cache_to_keep_its_vectors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The web chat reads with one Reader in several threads; one may clear the phrase cache while another is
+    # scoring. A cache that forgets everything it is given stands for that.
+    class Forgetful(dict):  # type: ignore[type-arg]
+        def update(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            self.clear()
+
+    a = _answerer_over(
+        tmp_path, {"x": "Officials said 1,500 volunteers have worked at the shelters since May."}, ner=False
+    )
+    a.reader._vectors = Forgetful()
+    assert a.ask("How many volunteers have returned home?").abstained
+
+
 def test_figures_listed_before_a_shared_verb_share_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
     text = "Surveyors say 40 ferries, 25 barges and 12 tugs have been inspected in the harbour."
     a = _answerer_over(tmp_path, {"x": text}, ner=False)
