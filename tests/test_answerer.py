@@ -126,6 +126,36 @@ def test_an_acronym_of_a_corpus_name_is_understood(answerer: Answerer) -> None:
     assert answerer.ask("How many stations did the QZX close?").abstained  # no corpus name has those initials
 
 
+def test_a_place_the_corpus_writes_both_as_an_acronym_and_in_full_is_either(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = _answerer_over(
+        tmp_path,
+        {
+            "x": "A US-based charity, which employs 3,000 engineers in Canada, said the scheme is working.",
+            "y": "Only 7 of the 129 engineers who left the United States are now back in the country.",
+        },
+    )
+    for question in (
+        "How many engineers are back in the US?",
+        "How many engineers are back in the United States?",
+    ):
+        r = a.ask(question)
+        assert r.answer is not None and r.answer.value == 7, question
+
+
+def test_initials_pair_a_corpus_acronym_with_its_full_name_but_not_with_a_dotted_one() -> None:
+    from qa.question import Gazetteer, analyze
+
+    gazetteer = Gazetteer([("U.S.", "GPE"), ("US", "GPE"), ("United States", "GPE"), ("Canada", "GPE")])
+    assert gazetteer.acronyms["us"] == "United States"
+    idf = {"us": 2.0, "unit": 1.5, "state": 1.2, "canada": 3.0, "engin": 1.0}
+    q = analyze("How many engineers are in the US?", idf, 5.0, gazetteer)
+    assert dict(q.aliases)["us"] == ("unit", "state") and "United States" in q.expansions
+    q = analyze("How many engineers are in the United States?", idf, 5.0, gazetteer)
+    assert dict(q.aliases)["unit"] == ("us",)
+    q = analyze("How many engineers are in Canada?", idf, 5.0, gazetteer)
+    assert not q.aliases
+
+
 def test_figures_that_count_different_things_are_not_a_conflict(tmp_path) -> None:  # type: ignore[no-untyped-def]
     a = _answerer_over(
         tmp_path,
