@@ -142,12 +142,14 @@ class Gazetteer:
             words = re.findall(r"[A-Z][\w’'-]*", text)
             if len(words) >= 2 and any(len(w) > 1 for w in words):  # "U.S." is an acronym, not a name
                 self.acronyms.setdefault("".join(w[0] for w in words).lower(), text)
-        # "united states" -> "us" where the corpus writes both forms: news mixes them within a story.
-        self.initialisms: dict[tuple[str, ...], str] = {}
+        # Names the corpus writes both as initials and in full, each form's terms to the other's: ("us",) <->
+        # ("unit", "state"). News mixes the two within a story.
+        self.both_forms: dict[tuple[str, ...], tuple[str, ...]] = {}
         for acronym, text in self.acronyms.items():
-            key = tuple(terms(text))
-            if (acronym,) in self.labels and len(key) >= 2:
-                self.initialisms.setdefault(key, acronym)
+            full = tuple(terms(text))
+            if (acronym,) in self.labels and len(full) >= 2:
+                self.both_forms.setdefault(full, (acronym,))
+                self.both_forms.setdefault((acronym,), full)
         self.max_len = max((len(k) for k in self.labels), default=1)
         self.terms = {t for k in self.labels for t in k}
         # A written form of each name term, to put a corrected spelling into the search query.
@@ -303,20 +305,15 @@ def analyze(
     if gazetteer is not None:
         # A place or people written both ways in the corpus is either: "the US" asked, "the United States" written.
         for key, label in gazetteer.find(terms(text)):
-            if label not in NAME_LABELS:
+            other = gazetteer.both_forms.get(key) if label in NAME_LABELS else None
+            if other is None:
                 continue
-            acronym = gazetteer.initialisms.get(key)
-            full = gazetteer.acronyms.get(key[0]) if len(key) == 1 else None
-            if acronym:
+            if len(key) > 1:  # the full name asked: any of its terms may stand as the initials
                 for t in key:
-                    aliases[t] = (*aliases.get(t, ()), acronym)
-            elif (
-                full
-                and tuple(terms(full)) in gazetteer.initialisms
-                and re.search(rf"\b{re.escape(key[0].upper())}\b", text)
-            ):
-                aliases[key[0]] = (*aliases.get(key[0], ()), *terms(full))
-                expansions.append(full)
+                    aliases[t] = (*aliases.get(t, ()), *other)
+            elif re.search(rf"\b{re.escape(key[0].upper())}\b", text):  # "US", not the pronoun "us"
+                aliases[key[0]] = (*aliases.get(key[0], ()), *other)
+                expansions.append(gazetteer.acronyms[key[0]])
     if vocabulary is not None:
         capital = _capitalized_terms(text)
         for t in list(weights):
