@@ -30,6 +30,10 @@ test: setup
 # Newswire gold set: Reuters articles read from ../shared/data into a work folder (not committed).
 REUTERS_WORK ?= $(HOME)/.cache/qa-news/reuters-gold
 
+# NewsQA dev (../shared/data/newsqa-dev, research terms: indexed and reported in a work folder, never committed).
+NEWSQA ?= ../shared/data/newsqa-dev
+NEWSQA_WORK ?= $(HOME)/.cache/qa-news/newsqa
+
 # The gold sets' thresholds are in eval/thresholds*.json; the SQuAD slice's are the flags below.
 eval: setup
 	$(BIN)/qa index
@@ -39,6 +43,12 @@ eval: setup
 	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
 		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters.json
 	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.81 --min-numeric-em 0.59
+	$(BIN)/qa index --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index
+	$(BIN)/qa eval --gold $(NEWSQA)/gold.jsonl --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index \
+		--report $(NEWSQA_WORK)/reports --thresholds eval/thresholds-newsqa.json
+	$(BIN)/python -m eval.unanswerable --gold $(NEWSQA)/gold.jsonl --out $(NEWSQA_WORK)/asked-of-bundled.jsonl
+	$(BIN)/qa eval --gold $(NEWSQA_WORK)/asked-of-bundled.jsonl --report $(NEWSQA_WORK)/reports \
+		--thresholds eval/thresholds-unanswerable.json
 
 clean:
 	rm -rf index .pytest_cache .ruff_cache

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from qa.agreement import AgreementSettings, candidate_key, conflicts, group, same_answer, supporting
-from qa.conversation import resolve
+from qa.conversation import resolve, restate
 from qa.index import Index
 from qa.linking import PLACE_LABELS, PlaceLinker
 from qa.models import Answer, Citation, Conflict, Passage, Result
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
 from qa.question import Gazetteer, Question, Vocabulary, analyze
 from qa.reader import Candidate, Reader, ReaderSettings
+from qa.reading import SpanModel, candidates
 from qa.retriever import FusionSettings, Retriever
+from qa.span_reader import SpanReader
 from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
@@ -86,10 +88,19 @@ class QuestionError(ValueError):
 @dataclass(frozen=True)
 class AnswererSettings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
-    reader: ReaderSettings = field(default_factory=ReaderSettings)
+    reader_rules: ReaderSettings = field(default_factory=ReaderSettings)
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
-    abstain_below: float = 0.15  # chosen on eval/gold.jsonl (best accuracy with <= 5% false abstentions)
+    abstain_below: float = 0.15  # rules reader: chosen on eval/gold.jsonl
     passages: int = 5
+    # "model": the trained span reader; "rules": the hand-weighted context reader it replaces (for ablations).
+    reader: str = "model"
+    read_passages: int = 8  # how many retrieved passages the span reader reads (one batched call)
+    spans_per_passage: int = 2
+    # Abstain when the best span's confidence (its margin over "no answer", squashed) is below this;
+    # None: the threshold chosen for the model on held-out training articles (its model.json).
+    abstain_confidence: float | None = None
+    # Abstain when the question names something the corpus never mentions (a rule kept by ablation).
+    unknown_names: bool = True
 
 
 def clean_question(text: str) -> str:
@@ -107,11 +118,14 @@ def clean_question(text: str) -> str:
 class Answerer:
     """Cheap to construct; the index's parts and the encoder load on the first question."""
 
-    def __init__(self, index: Index, settings: AnswererSettings | None = None) -> None:
+    def __init__(
+        self, index: Index, settings: AnswererSettings | None = None, span_model: SpanModel | None = None
+    ) -> None:
         self.index = index
         self.settings = settings or AnswererSettings()
         self.retriever = Retriever(index, self.settings.fusion)
-        self.reader = Reader(index, self.settings.reader)
+        self.reader = Reader(index, self.settings.reader_rules)
+        self.span_model: SpanModel = span_model or SpanReader()
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -134,6 +148,8 @@ class Answerer:
         """Load everything a question needs (index parts, encoder, the place names to link), for servers."""
         self.ask("warm up")
         self.linker.warm()
+        if self.settings.reader == "model":
+            self.span_model.read("warm up", ["The reader is ready."])
 
     def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
         question = clean_question(question)
@@ -160,11 +176,94 @@ class Answerer:
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
         q, query = self.analyze(question, history)
         qvec = self.index.encoder.encode([query])[0]
-        passages = self.retriever.search(
-            query, top_k=max(self.settings.reader.top_passages, 30), query_vec=qvec
+        st = self.settings
+        depth = max(st.reader_rules.top_passages, 30) if st.reader == "rules" else st.read_passages
+        passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
+        if st.reader == "rules":
+            return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
+        read_as = clean_question(
+            restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
         )
-        candidates = self.reader.read(q, passages, qvec)
-        return self._result(q, query, passages, candidates, qid)
+        found = candidates(self.span_model, read_as, q, passages[: st.read_passages], st.spans_per_passage)
+        return self._read_result(q, query, read_as, passages, found, qid)
+
+    def _read_result(
+        self,
+        q: Question,
+        query: str,
+        read_as: str,
+        passages: list[Passage],
+        found: list[Candidate],
+        qid: str | None,
+    ) -> Result:
+        """Each article's best span is its answer; articles that agree are cited together, articles that
+        confidently give another figure are conflicts; too little confidence abstains."""
+        st = self.settings
+        # The reader's scores rerank the passages shown: the best span's passage first.
+        best_of: dict[int, float] = {}
+        for c in found:
+            best_of.setdefault(c.chunk_id, c.score)
+        order = sorted(range(len(passages)), key=lambda i: (-best_of.get(passages[i].chunk.id, -1.0), i))
+        shown = tuple(Passage(passages[i].chunk, best_of.get(passages[i].chunk.id, 0.0)) for i in order)
+        base = dict(
+            id=qid,
+            question=q.text,
+            resolved_question=read_as if read_as != q.text else None,
+            answer_type=q.answer_type,
+            articles=len(self.index.articles),
+            titles=self.titles,
+        )
+        per_doc: dict[str, Candidate] = {}
+        for c in found:  # best first
+            per_doc.setdefault(c.doc_id, c)
+        groups = group(list(per_doc.values()), st.agreement, year=q.answer_type == "year")
+        unknown = st.unknown_names and bool(q.unknown_names)
+        floor = st.abstain_confidence
+        if floor is None:
+            floor = self.span_model.abstain_confidence
+        if not groups or unknown or groups[0].best.score < floor:
+            confidence = groups[0].best.score if groups else 0.0
+            return Result(
+                abstained=True,
+                answer=None,
+                passages=shown[: st.passages],
+                citations=(),
+                conflicts=(),
+                confidence=confidence,
+                **base,
+            )  # type: ignore[arg-type]
+        top = groups[0]
+        best = top.best
+        support = supporting(top, st.agreement)
+        cited = {c.doc_id for c in support}
+        citations = tuple(self._citation(c) for c in support)
+        clash = tuple(
+            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
+            for c in conflicts(groups, st.agreement, cited)
+        )
+        article = self.index.article_by_id[best.doc_id].text
+        if best.kind == "number":
+            a, b, value, unit = answer_bounds(q, article, best)
+        else:
+            a, b, value, unit = best.start, best.end, best.value, best.unit
+        answer = Answer(article[a:b], value, unit, best.doc_id, a, b, best.score)
+        lead = [p for p in shown if p.chunk.id == best.chunk_id]
+        shown = tuple(lead + [p for p in shown if p.chunk.id != best.chunk_id])
+        return Result(
+            abstained=False,
+            answer=answer,
+            passages=shown[: st.passages],
+            citations=citations,
+            conflicts=clash,
+            confidence=best.score,
+            support=len(citations),
+            **base,
+        )  # type: ignore[arg-type]
+
+    def _citation(self, c: Candidate) -> Citation:
+        title, date = self.titles[c.doc_id]
+        quote = self.index.article_by_id[c.doc_id].text[c.sentence[0] : c.sentence[1]]
+        return Citation(c.doc_id, title, date, c.sentence[0], c.sentence[1], quote, c.start, c.end)
 
     def _same_fact(self, a: Candidate, b: Candidate) -> bool:
         if a.value is None or b.value is None:

@@ -18,6 +18,7 @@ from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
 from qa.index import BuildSettings, Index, IndexError_, build_index
+from qa.span_reader import ReaderModelError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Answer questions from news articles, with citations."
@@ -25,7 +26,7 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, OSError)
+USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, ReaderModelError, OSError)
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]

@@ -1,0 +1,37 @@
+"""Questions asked of a corpus they are not about: every one should abstain.
+
+    python -m eval.unanswerable --gold ../shared/data/newsqa-dev/gold.jsonl --out WORK/asked-of-bundled.jsonl
+
+Writes the questions with their answers removed (kind ``unanswerable``), for ``qa eval`` over another corpus
+(the bundled one by default). The output stays in a work folder: NewsQA is for internal evaluation only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.evaluation import GoldError, load_gold
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gold", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    try:
+        items = load_gold(args.gold)
+    except GoldError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"id": i["id"], "question": i["question"], "answers": [], "kind": "unanswerable"} for i in items]
+    args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    print(f"{len(rows)} questions -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The span reader's answers in the retrieved passages, as candidates in article offsets.
+
+A span that holds a figure is cut to the figure the question asks for and keeps its value, unit and hedge from
+the index's numeric spans ("5,600 foreign fighters" -> "5,600", 5600; "at least" kept as the hedge).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+from qa.models import Chunk, Passage, Span
+from qa.question import Question
+from qa.reader import Candidate
+from qa.span_reader import SpanHit
+
+
+class SpanModel(Protocol):
+    name: str
+    abstain_confidence: float
+
+    def read(self, question: str, texts: list[str], top: int = 3) -> list[list[SpanHit]]: ...
+
+
+def confidence(margin: float) -> float:
+    """The reader's margin of a span over "no answer", as a probability-like score in (0, 1)."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, margin))))
+
+
+def _fits(span: Span, answer_type: str | None) -> bool:
+    if answer_type in ("year", "date"):
+        return span.unit in ("date", "year") or (span.value is not None and 1000 <= span.value <= 2100)
+    if answer_type == "percent":
+        return span.unit in ("percent", "fraction")
+    if answer_type == "money":
+        return span.unit not in (None, "date", "year", "percent", "fraction")
+    return True
+
+
+def figure_in(chunk: Chunk, start: int, end: int, answer_type: str | None) -> Span | None:
+    """The numeric span of the chunk that a reader span [start, end) states, the kind asked for first."""
+    inside = [s for s in chunk.spans if s.start < end and s.end > start]
+    if not inside:
+        return None
+    return next((s for s in inside if _fits(s, answer_type)), inside[0])
+
+
+def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
+    for a, b in chunk.sentences:
+        if a <= start < b:
+            return a, b
+    return chunk.start, chunk.end
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a].isspace() or text[a] in ",;:("):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:)."):
+        b -= 1
+    return a, b
+
+
+def candidates(
+    model: SpanModel, question: str, q: Question | None, passages: list[Passage], top: int = 2
+) -> list[Candidate]:
+    """Each passage's ``top`` spans (one batched model call), best first overall."""
+    if not passages:
+        return []
+    hits = model.read(question, [p.chunk.text for p in passages], top=top)
+    numeric = q is not None and q.numeric
+    answer_type = q.answer_type if q is not None else None
+    out: list[Candidate] = []
+    for p, spans in zip(passages, hits, strict=True):
+        chunk = p.chunk
+        for h in spans:
+            a, b = _trim(chunk.text, h.start, h.end)
+            if a >= b:
+                continue
+            start, end = chunk.start + a, chunk.start + b
+            figure = figure_in(chunk, start, end, answer_type)
+            value = unit = hedge = None
+            kind = "entity"
+            # A figure is the answer when the question asks for one, or when the span is that figure.
+            if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
+                start, end = figure.start, figure.end
+                value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
+            score = confidence(h.margin)
+            out.append(
+                Candidate(
+                    text=chunk.text[start - chunk.start : end - chunk.start],
+                    start=start,
+                    end=end,
+                    value=value,
+                    unit=unit,
+                    doc_id=chunk.doc_id,
+                    chunk_id=chunk.id,
+                    sentence=_sentence(chunk, start),
+                    score=score,
+                    context=score,
+                    kind=kind,
+                    hedge=hedge,
+                )
+            )
+    out.sort(key=lambda c: -c.score)
+    return out

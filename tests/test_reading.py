@@ -1,0 +1,143 @@
+"""The pipeline over the span reader's spans (a scripted reader, fake encoder): numbers, agreement, conflicts,
+citations, abstention, reranking and follow-ups. Nothing here is the bundled story."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answerer import Answerer, AnswererSettings
+from qa.conversation import restate
+from qa.index import BuildSettings, Index, build_index
+from qa.reading import confidence
+from tests.fakes import ScriptedSpans
+
+ARTICLES = {
+    "a1": "Flood relief reaches the valley\n\nOfficials said at least 1,240 families from Oakridge were moved to "
+    "shelters on Monday. The regional council approved a budget of $4 million for repairs.",
+    "a2": "Aid agencies counted 1,204 families from Oakridge in the shelters, according to a report on Tuesday.",
+    "a3": "Engineers said the river rose 30 percent above its usual level. Schools will reopen in May.",
+    "a4": "The shelters in Oakridge housed 1,240 families on Monday night, the mayor, Dana Holt, said.",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    root = tmp_path_factory.mktemp("reading")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in ARTICLES.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, root / "idx", BuildSettings(encoder="hash-256", ner=False))
+    return Index.load(root / "idx")
+
+
+def _ask(index: Index, phrases: dict[str, float], question: str, history: list[str] | None = None):  # type: ignore[no-untyped-def]
+    model = ScriptedSpans(phrases)
+    return Answerer(index, span_model=model).ask(question, history or []), model
+
+
+def _quotes(index: Index, r) -> None:  # type: ignore[no-untyped-def]
+    js = r.to_json()
+    for c in js["citations"]:
+        assert index.article_by_id[c["doc_id"]].text[c["start"] : c["end"]] == c["quote"]
+    for c in js["conflicts"]:
+        assert index.article_by_id[c["doc_id"]].text[c["start"] : c["end"]] == c["text"]
+    if js["answer"]:
+        a = js["answer"]
+        assert index.article_by_id[a["doc_id"]].text[a["start"] : a["end"]] == a["text"]
+
+
+def test_a_figure_span_is_cut_to_the_figure_with_its_value_and_hedge(index: Index) -> None:
+    r, _ = _ask(index, {"1,240 families from Oakridge": 4.0}, "How many families were moved to shelters?")
+    assert not r.abstained and r.answer is not None
+    assert r.answer.value == 1240
+    assert r.answer.text == "at least 1,240" or r.answer.text == "1,240"
+    _quotes(index, r)
+
+
+def test_articles_stating_the_same_figure_are_cited_together(index: Index) -> None:
+    r, _ = _ask(index, {"1,240 families": 4.0, "housed 1,240": 3.5}, "How many families were in shelters?")
+    assert r.answer is not None and r.answer.value == 1240
+    assert {c.doc_id for c in r.citations} == {"a1", "a4"}
+    assert r.support == 2
+    _quotes(index, r)
+
+
+def test_a_confident_other_figure_is_a_conflict_and_a_weak_one_is_not(index: Index) -> None:
+    r, _ = _ask(index, {"1,240 families": 4.0, "1,204 families": 3.8}, "How many families were in shelters?")
+    assert [c.value for c in r.conflicts] == [1204]
+    assert r.conflicts[0].doc_id == "a2"
+    _quotes(index, r)
+    weak, _ = _ask(
+        index, {"1,240 families": 4.0, "1,204 families": -3.0}, "How many families were in shelters?"
+    )
+    assert weak.conflicts == ()
+
+
+def test_low_confidence_abstains(index: Index) -> None:
+    r, _ = _ask(index, {"30 percent": -2.0}, "How many bridges were repaired?")
+    assert r.abstained and r.answer is None and r.citations == ()
+    assert r.confidence == pytest.approx(confidence(-2.0))
+
+
+def test_no_span_at_all_abstains(index: Index) -> None:
+    r, _ = _ask(index, {}, "Who is the mayor?")
+    assert r.abstained
+
+
+def test_a_name_is_answered_as_read(index: Index) -> None:
+    r, _ = _ask(index, {"Dana Holt": 3.0}, "Who is the mayor of Oakridge?")
+    assert r.answer is not None and r.answer.text == "Dana Holt" and r.answer.value is None
+    assert r.citations[0].doc_id == "a4"
+    _quotes(index, r)
+
+
+def test_the_readers_scores_rerank_the_passages_shown(index: Index) -> None:
+    r, _ = _ask(index, {"30 percent": 3.0}, "How many families from Oakridge were in the shelters?")
+    assert r.passages[0].chunk.doc_id == "a3"
+
+
+def test_the_reader_reads_the_restated_follow_up(index: Index) -> None:
+    r, model = _ask(
+        index, {"1,204 families": 3.0}, "And from Oakridge?", ["How many families from Millbrook were moved?"]
+    )
+    assert model.questions[-1] == "How many families from Oakridge were moved?"
+    assert r.resolved_question == "How many families from Oakridge were moved?"
+
+
+def test_the_passages_are_read_in_one_call(index: Index) -> None:
+    settings = AnswererSettings(read_passages=4)
+    model = ScriptedSpans({"Dana Holt": 3.0})
+    Answerer(index, settings, span_model=model).ask("Who is the mayor?")
+    assert model.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        (
+            "And from France?",
+            ["How many fighters have returned home?"],
+            "How many fighters have returned home from France?",
+        ),
+        (
+            "And from France?",
+            ["How many fighters from Tunisia returned?"],
+            "How many fighters from France returned?",
+        ),
+        ("Who wrote the report?", ["How many fighters returned?"], "Who wrote the report?"),
+        (
+            "How many of them came back?",
+            ["How many went to Syria from Chile?"],
+            "How many went to Syria from Chile: How many of them came back?",
+        ),
+    ],
+)
+def test_restate(question: str, history: list[str], expected: str) -> None:
+    assert restate(question, history) == expected
+
+
+def test_confidence_is_monotonic_and_bounded() -> None:
+    values = [confidence(m) for m in (-100.0, -2.0, 0.0, 2.0, 100.0)]
+    assert values == sorted(values) and values[0] >= 0.0 and values[-1] <= 1.0
+    assert confidence(0.0) == pytest.approx(0.5)
