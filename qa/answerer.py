@@ -101,6 +101,8 @@ class AnswererSettings:
     abstain_confidence: float | None = None
     # Abstain when the question names something the corpus never mentions (a rule kept by ablation).
     unknown_names: bool = True
+    # Cut a span that holds a figure to the figure asked for ("5,600 foreign fighters" -> "5,600").
+    figure_cut: bool = True
 
 
 def clean_question(text: str) -> str:
@@ -181,10 +183,13 @@ class Answerer:
         passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
         if st.reader == "rules":
             return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
-        read_as = clean_question(
-            restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
+        # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
+        read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
+        if q.expansions:
+            read_as = f"{read_as} ({'; '.join(q.expansions)})"
+        found = candidates(
+            self.span_model, read_as, q, passages[: st.read_passages], st.spans_per_passage, st.figure_cut
         )
-        found = candidates(self.span_model, read_as, q, passages[: st.read_passages], st.spans_per_passage)
         return self._read_result(q, query, read_as, passages, found, qid)
 
     def _read_result(
@@ -242,7 +247,7 @@ class Answerer:
             for c in conflicts(groups, st.agreement, cited)
         )
         article = self.index.article_by_id[best.doc_id].text
-        if best.kind == "number":
+        if best.kind == "number" and st.figure_cut:
             a, b, value, unit = answer_bounds(q, article, best)
         else:
             a, b, value, unit = best.start, best.end, best.value, best.unit

@@ -61,7 +61,12 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def candidates(
-    model: SpanModel, question: str, q: Question | None, passages: list[Passage], top: int = 2
+    model: SpanModel,
+    question: str,
+    q: Question | None,
+    passages: list[Passage],
+    top: int = 2,
+    figure_cut: bool = True,
 ) -> list[Candidate]:
     """Each passage's ``top`` spans (one batched model call), best first overall."""
     if not passages:
@@ -82,7 +87,8 @@ def candidates(
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.
             if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
-                start, end = figure.start, figure.end
+                if figure_cut:
+                    start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
             score = confidence(h.margin)
             out.append(

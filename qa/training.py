@@ -530,6 +530,22 @@ def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> d
     return card
 
 
+SHIPPED = ("reader-int8.onnx", "tokenizer.json")
+
+
+def ship(export_dir: Path, package_dir: Path) -> None:
+    """Copy the int8 model and tokenizer into the package with a card listing only what ships."""
+    import shutil
+
+    package_dir.mkdir(parents=True, exist_ok=True)
+    card = json.loads((export_dir / "model.json").read_text())
+    card["files"] = {n: card["files"][n] for n in SHIPPED}
+    for n in SHIPPED:
+        shutil.copyfile(export_dir / n, package_dir / f"{n}.tmp")
+        os.replace(package_dir / f"{n}.tmp", package_dir / n)
+    (package_dir / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
 def _file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -545,11 +561,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--export", type=Path, default=None, help="export the run in --out to this folder and stop"
     )
+    ap.add_argument("--ship", type=Path, default=None, help="with --export: copy the int8 model here")
     for name, field in TrainSettings.__dataclass_fields__.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
     if args.export:
         export(args.out, args.export)
+        if args.ship:
+            ship(args.export, args.ship)
         return 0
     st = TrainSettings(**{k: getattr(args, k) for k in TrainSettings.__dataclass_fields__})
     train(args.out, args.data, st)

@@ -85,7 +85,7 @@ class ChatService:
         return (
             f"**Corpus** `{m['corpus']['path']}`  \n"
             f"**Articles** {c['articles']} · **passages** {c['chunks']}  \n"
-            f"**Model** {m['model']} ({m['encoder']})  \n"
+            f"**Model** {m['model']} ({m['encoder']}), reader {self.answerer.span_model.name}  \n"
             f"**Search** {m['faiss_index']} + BM25  \n"
             f"**Built at** {m['built_at']}"
         )
@@ -100,7 +100,7 @@ class ChatService:
                     self.index_dir,
                     BuildSettings.from_json(self.answerer.index.manifest["settings"]),
                 )
-                answerer = Answerer(index)
+                answerer = Answerer(index, span_model=self.answerer.span_model)  # the reader stays loaded
                 answerer.warm()
                 self.answerer = answerer
             c = index.manifest["counts"]

@@ -1,11 +1,14 @@
-"""Reader behaviour on a small invented corpus (fake encoder, real NER): nothing here is the bundled story."""
+"""The rule reader (``AnswererSettings(reader="rules")``, the ablation baseline the trained reader replaced)
+on a small invented corpus (fake encoder, real NER): nothing here is the bundled story."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.answerer import Answerer, QuestionError
+from qa.answerer import Answerer, AnswererSettings, QuestionError
 from qa.index import BuildSettings, Index, build_index
+
+RULES = AnswererSettings(reader="rules")
 
 ARTICLES = {
     "a1": "Flood relief reaches the valley\n\nOfficials said 1,240 families from Oakridge and 310 families from "
@@ -29,7 +32,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     for name, text in ARTICLES.items():
         (corpus / f"{name}.txt").write_text(text, "utf-8")
     build_index(corpus, root / "idx", BuildSettings(encoder="hash-256", ner=True))
-    return Answerer(Index.load(root / "idx"))
+    return Answerer(Index.load(root / "idx"), RULES)
 
 
 def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
@@ -39,7 +42,7 @@ def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answere
     for name, text in texts.items():
         (corpus / f"{name}.txt").write_text(text, "utf-8")
     build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
-    return Answerer(Index.load(tmp_path / "i"))
+    return Answerer(Index.load(tmp_path / "i"), RULES)
 
 
 def test_a_name_binds_to_its_own_figure(answerer: Answerer) -> None:

@@ -73,6 +73,30 @@ def test_question_path_imports_no_torch(tmp_path: Path) -> None:
     assert json.loads(r.stdout.strip().splitlines()[-1]) == []
 
 
+def test_a_question_is_answered_with_torch_blocked(tmp_path: Path) -> None:
+    """The reader runs on onnxruntime and tokenizers alone: with torch, transformers and spaCy unimportable,
+    `qa ask` still answers from the trained reader."""
+    idx = tmp_path / "idx"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "qa", "index", "--corpus", str(SEEDS), "--index", str(idx)],
+        check=True,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+    )
+    code = (
+        "import sys, json\n"
+        "for m in ('torch', 'transformers', 'spacy', 'sentence_transformers'): sys.modules[m] = None\n"
+        "from qa.answerer import Answerer\nfrom qa.index import Index\n"
+        f"r = Answerer(Index.load({str(idx)!r})).ask('How many foreign fighters have returned home?')\n"
+        "print(json.dumps([r.abstained, r.answer.value if r.answer else None]))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == [False, 5600]
+
+
 def test_real_answer_cites_most_articles(tmp_path: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     idx = tmp_path / "idx"

@@ -1,0 +1,83 @@
+"""Ablations: the answerer with and without each piece kept on top of the trained reader.
+
+    python -m eval.ablation --set bundled=eval/gold.jsonl:index \\
+        --set newsqa=../shared/data/newsqa-dev/gold.jsonl:~/.cache/qa-news/newsqa/index [--out eval/reports]
+
+Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
+- ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
+- ``-unknown_names``: without abstaining on names the corpus never mentions;
+- ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
+- ``rules``: the hand-weighted rule reader the model replaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from qa.answerer import Answerer, AnswererSettings
+from qa.evaluation import evaluate, load_gold
+from qa.index import Index
+
+VARIANTS: dict[str, AnswererSettings] = {
+    "model": AnswererSettings(),
+    "-unknown_names": AnswererSettings(unknown_names=False),
+    "-figure_cut": AnswererSettings(figure_cut=False),
+    "rules": AnswererSettings(reader="rules"),
+}
+METRICS = (
+    "answer_accuracy",
+    "numeric_accuracy",
+    "text_f1",
+    "passage_hit@1",
+    "abstention_accuracy",
+    "false_abstentions",
+    "citation_recall",
+    "conflict_detection",
+    "latency_ms_p50",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", action="append", required=True, help="name=GOLD:INDEX")
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--out", type=Path, default=Path("eval/reports"))
+    args = ap.parse_args(argv)
+    table: dict[str, dict[str, dict]] = {}
+    for spec in args.set:
+        name, _, paths = spec.partition("=")
+        gold, _, index_dir = paths.partition(":")
+        items = load_gold(Path(gold).expanduser())
+        index = Index.load(Path(index_dir).expanduser())
+        for variant in args.variants.split(","):
+            t = time.time()
+            metrics, _ = evaluate(Answerer(index, VARIANTS[variant]), items)
+            table.setdefault(name, {})[variant] = {k: metrics.get(k) for k in METRICS}
+            print(
+                f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
+            )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ablation.json").write_text(json.dumps(table, indent=1) + "\n")
+    lines = ["# Ablations (`python -m eval.ablation`)", ""]
+    for name, rows in table.items():
+        lines += [
+            f"## {name}",
+            "",
+            "| variant | " + " | ".join(METRICS) + " |",
+            "|---" * (len(METRICS) + 1) + "|",
+        ]
+        for variant, m in rows.items():
+            lines.append(
+                f"| {variant} | " + " | ".join("" if m[k] is None else str(m[k]) for k in METRICS) + " |"
+            )
+        lines.append("")
+    (args.out / "ablation.md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
