@@ -9,6 +9,7 @@ from functools import cached_property
 from qa.agreement import AgreementSettings, candidate_key, conflicts, group, same_answer, supporting
 from qa.conversation import resolve, restate
 from qa.index import Index
+from qa.labels import label
 from qa.linking import PLACE_LABELS, PlaceLinker
 from qa.models import Answer, Citation, Conflict, Passage, Result
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
@@ -143,6 +144,10 @@ class Answerer:
         return Vocabulary(self.index.idf)
 
     @cached_property
+    def labels(self) -> dict[str, str]:
+        return {a.id: label(a) for a in self.index.articles}
+
+    @cached_property
     def titles(self) -> dict[str, tuple[str | None, str | None]]:
         return {a.id: (a.title, a.date) for a in self.index.articles}
 
@@ -217,6 +222,7 @@ class Answerer:
             answer_type=q.answer_type,
             articles=len(self.index.articles),
             titles=self.titles,
+            labels=self.labels,
         )
         per_doc: dict[str, Candidate] = {}
         for c in found:  # best first
@@ -303,6 +309,7 @@ class Answerer:
             answer_type=q.answer_type,
             articles=len(self.index.articles),
             titles=self.titles,
+            labels=self.labels,
         )
         groups = group(candidates, st.agreement, year=q.answer_type == "year")
         if not groups or q.unknown_names or groups[0].best.score < st.abstain_below:

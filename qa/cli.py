@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from qa import config
+from qa import config, opening
 from qa.answerer import Answerer, QuestionError
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
@@ -49,6 +49,35 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def quiet(verbose: bool = False) -> None:
+    """Only our own lines: third-party logging, warnings and progress bars are silenced unless ``verbose``."""
+    import logging
+    import os
+    import warnings
+
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        return
+    # A handler on the root logger at ERROR: a library's logging.warning() no longer configures one at DEBUG.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.ERROR)  # libraries that set their own logger to DEBUG still reach only this
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.ERROR, handlers=[handler])
+    warnings.filterwarnings("ignore")
+    for var in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show other libraries' logs and warnings.")
+    ] = False,
+) -> None:
+    quiet(verbose)
+
+
 def _warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/] {msg}", soft_wrap=True)
 
@@ -77,22 +106,8 @@ def _build(corpus: Path, index: Path, settings: BuildSettings, quiet: bool = Fal
 
 
 def open_index(index: Path, corpus: Path, settings: BuildSettings | None = None) -> Index:
-    """Load the index; build it if missing, rebuild it (incrementally) if its corpus changed."""
-    settings = settings or BuildSettings()
-    if not (index / "manifest.json").exists():
-        if not corpus.exists():
-            raise IndexError_(
-                f"no index in {index} and no corpus at {corpus} (run: qa index --corpus DIR --index {index})"
-            )
-        err.print(f"building the index in {index} from {corpus} …")
-        return _build(corpus, index, settings)
-    loaded = Index.load(index)
-    stale = loaded.is_stale()
-    if stale:
-        err.print(f"{stale}; updating the index …")
-        built = Path(loaded.manifest["corpus"]["path"])
-        return _build(built, index, BuildSettings.from_json(loaded.manifest["settings"]))
-    return loaded
+    """The shared way in (``qa.opening``), building with the CLI's progress bar."""
+    return opening.open_index(index, corpus, settings, build=_build, say=lambda m: err.print(m))
 
 
 @app.command("index")
@@ -174,6 +189,7 @@ def ask(
     batch: Annotated[
         Path | None, typer.Option("--batch", help="JSONL of {id, question, history}; writes JSONL.")
     ] = None,
+    passages: Annotated[bool, typer.Option("--passages", help="Also print the passages read.")] = False,
 ) -> None:
     """Answer one question (or a --batch file) from the indexed articles."""
     if batch is None and question is None:
@@ -191,7 +207,7 @@ def ask(
     else:
         from qa.render import render
 
-        render(result, out)
+        render(result, out, passages=passages)
 
 
 @app.command()

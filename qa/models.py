@@ -104,6 +104,7 @@ class Result:
     support: int = 0
     articles: int = 0
     titles: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # doc_id -> a name a person can read
 
     def to_json(self) -> dict[str, Any]:
         """The stable answer contract of ``qa ask --json`` and the web API."""
@@ -113,6 +114,7 @@ class Result:
             title, date = meta.get(p.chunk.doc_id, (None, None))
             return {
                 "doc_id": p.chunk.doc_id,
+                "label": self.labels.get(p.chunk.doc_id, p.chunk.doc_id),
                 "title": title,
                 "date": date,
                 "text": p.chunk.text,
@@ -140,9 +142,11 @@ class Result:
             "confidence": round(float(self.confidence), 4),
             "support": {"articles": self.support, "of": self.articles},
             "passages": [passage(p) for p in self.passages],
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [asdict(c) | {"label": self.labels.get(c.doc_id, c.doc_id)} for c in self.citations],
             "conflicts": [
-                asdict(c) | dict(zip(("title", "date"), meta.get(c.doc_id, (None, None)), strict=True))
+                asdict(c)
+                | dict(zip(("title", "date"), meta.get(c.doc_id, (None, None)), strict=True))
+                | {"label": self.labels.get(c.doc_id, c.doc_id)}
                 for c in self.conflicts
             ],
         }

@@ -31,40 +31,46 @@ def highlight(text: str, offset: int, spans: list[tuple[int, int]], answer: tupl
     return "".join(out)
 
 
-def render(result: Result, console: Console) -> None:
-    titles = result.titles
+def render(result: Result, console: Console, passages: bool = False) -> None:
+    """The answer and the sentence that states it first, then who states it, the sources and any
+    disagreement; the passages read only with ``passages``. Offsets are for ``--json``."""
 
-    def source_name(doc_id: str) -> str:
-        title, date = titles.get(doc_id, (None, None))
-        name = title or doc_id
-        return f"{name} ({date})" if date else name
+    def name(doc_id: str) -> str:
+        return result.labels.get(doc_id) or doc_id
 
     if result.resolved_question:
         console.print(f"[dim]read as: {escape(result.resolved_question)}[/]")
     if result.abstained or result.answer is None:
         console.print("[bold]Not found in these articles.[/] The closest passages:")
         for i, p in enumerate(result.passages[:3], 1):
-            console.print(f"  [{i}] {escape(source_name(p.chunk.doc_id))}: {escape(p.chunk.text[:240])}")
+            console.print(f"  [{i}] {escape(name(p.chunk.doc_id))}: {escape(p.chunk.text[:240])}")
         return
     ans = result.answer
     value = _fmt_value(ans.value, ans.unit)
     extra = f"  [dim]({value})[/]" if value and value != ans.text else ""
-    console.print(f"[bold]{escape(ans.text)}[/]{extra}   [dim]confidence {result.confidence:.2f}[/]")
-    if result.support > 1:
-        console.print(f"stated by {result.support} of {result.articles} articles")
+    console.print(f"[bold]{escape(ans.text)}[/]{extra}")
+    lead = next((c for c in result.citations if c.doc_id == ans.doc_id), None)
+    if lead is not None:
+        console.print(f"“{highlight(lead.quote, lead.start, [], (ans.start, ans.end))}”")
+    stated = f"stated by {result.support} of {result.articles} articles" if result.support else ""
+    console.print(f"{stated}   [dim]confidence {result.confidence:.2f}[/]")
     if result.conflicts:
-        console.print("[bold red]Sources disagree:[/]")
-        console.print(f"  {escape(ans.text)} — {escape(source_name(ans.doc_id))}")
-        for c in result.conflicts:
-            console.print(f"  {escape(c.text)} — {escape(source_name(c.doc_id))}")
-    if result.passages:
-        p = result.passages[0]
-        spans = [(s.start, s.end) for s in p.chunk.spans]
-        mark = (ans.start, ans.end) if ans.doc_id == p.chunk.doc_id else None
         console.print()
-        console.print(highlight(p.chunk.text, p.chunk.start, spans, mark))
+        console.print("[bold red]Sources disagree:[/]")
+        console.print(f"  [bold]{escape(ans.text)}[/] — {escape(name(ans.doc_id))}")
+        for c in result.conflicts:
+            console.print(f"  [bold]{escape(c.text)}[/] — {escape(name(c.doc_id))}")
     console.print()
     for i, c in enumerate(result.citations, 1):
-        console.print(f"[bold][{i}][/] {escape(source_name(c.doc_id))} [dim]{c.doc_id} {c.start}-{c.end}[/]")
+        console.print(f"[bold][{i}][/] {escape(name(c.doc_id))}")
         mark = (c.answer_start, c.answer_end) if c.answer_start is not None else None
         console.print(f"    “{highlight(c.quote, c.start, [], mark)}”")  # type: ignore[arg-type]
+    if passages:
+        console.print()
+        console.print("[bold]Passages read[/]")
+        for p in result.passages:
+            spans = [(s.start, s.end) for s in p.chunk.spans]
+            mark = (ans.start, ans.end) if ans.doc_id == p.chunk.doc_id else None
+            console.print(f"[dim]{escape(name(p.chunk.doc_id))} · reader score {p.score:.2f}[/]")
+            console.print(highlight(p.chunk.text, p.chunk.start, spans, mark))
+            console.print()

@@ -14,6 +14,7 @@ from typing import Any
 
 from qa.answerer import Answerer, QuestionError
 from qa.index import BuildSettings, build_index
+from qa.opening import open_index
 from qa.uploads import UploadLimits, save_uploads
 from qa.webview import CSS, result_html
 
@@ -61,8 +62,6 @@ class ChatService:
         self.answerer = self._open()
 
     def _open(self) -> Answerer:
-        from qa.cli import open_index  # built if missing, updated if its corpus changed
-
         answerer = Answerer(open_index(self.index_dir, self.corpus))
         answerer.warm()  # load FAISS, BM25, store, the encoder and the place names once, before serving
         return answerer
