@@ -107,7 +107,11 @@ class SpanReader:
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         from tokenizers import Tokenizer
 
-        return Tokenizer.from_file(str(self._checked("tokenizer.json")))
+        tok = Tokenizer.from_file(str(self._checked("tokenizer.json")))
+        # The packaged tokenizer.json pads and truncates to 128 for sentence embedding; windows are ours.
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
 
     @cached_property
     def _vectors(self) -> np.ndarray:
