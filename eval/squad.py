@@ -86,11 +86,13 @@ def _scores(prediction: str, golds: list[str]) -> tuple[float, float]:
 
 
 # -- the assistant ---------------------------------------------------------------------------------
-def run_assistant(index_dir: Path, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from qa.answerer import Answerer
+def run_assistant(
+    index_dir: Path, questions: list[dict[str, Any]], reader: str = "model"
+) -> list[dict[str, Any]]:
+    from qa.answerer import Answerer, AnswererSettings
     from qa.index import Index
 
-    answerer = Answerer(Index.load(index_dir))
+    answerer = Answerer(Index.load(index_dir), AnswererSettings(reader=reader))
     answerer.ask(questions[0]["question"])  # load once: latency is per question
     rows = []
     for q in questions:
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--all", action="store_true", help="ask all questions, not the fixed sample")
     ap.add_argument("--slice", type=int, default=0, help="ask only N questions of the sample (CI)")
     ap.add_argument("--encoder", default="onnx-int8")
+    ap.add_argument("--reader", default="model", choices=("model", "rules", "hybrid"))
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
@@ -227,13 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     index = build_index(corpus, args.work / f"index-{args.encoder}", BuildSettings(encoder=args.encoder))
     build_s = time.perf_counter() - t
 
-    assistant = summarize(run_assistant(index.path, questions))
+    assistant = summarize(run_assistant(index.path, questions, args.reader))
     naive = summarize(run_naive(articles, questions, index.encoder))
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.python_version()}",
         "command": "python -m eval.squad " + " ".join(argv if argv is not None else sys.argv[1:]),
         "encoder": args.encoder,
+        "reader": args.reader,
         "paragraphs": len(articles),
         "passages": index.manifest["counts"]["chunks"],
         "questions": len(questions),
@@ -241,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         "assistant": assistant,
         "naive": naive,
     }
-    name = args.name or ("squad-slice" if args.slice else "squad")
+    name = args.name or ("squad-slice" if args.slice else "squad") + (
+        "" if args.reader == "model" else f"-{args.reader}"
+    )
     write_reports(report, args.out, name)
     print(json.dumps({"assistant": assistant, "naive": naive}, indent=1))
     failed = []

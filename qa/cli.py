@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from qa import config, opening
-from qa.answerer import Answerer, QuestionError
+from qa.answerer import Answerer, AnswererSettings, QuestionError
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
@@ -30,6 +30,17 @@ USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, ReaderMode
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]
+ReaderOpt = Annotated[
+    str,
+    typer.Option("--reader", help="model (the trained span reader), rules (the old rule reader) or hybrid."),
+]
+READERS = ("model", "rules", "hybrid")
+
+
+def _answerer(index: Index, reader: str) -> Answerer:
+    if reader not in READERS:
+        raise QuestionError(f"unknown reader '{reader}' (choose {', '.join(READERS)})")
+    return Answerer(index, AnswererSettings(reader=reader))
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -190,13 +201,14 @@ def ask(
         Path | None, typer.Option("--batch", help="JSONL of {id, question, history}; writes JSONL.")
     ] = None,
     passages: Annotated[bool, typer.Option("--passages", help="Also print the passages read.")] = False,
+    reader: ReaderOpt = "model",
 ) -> None:
     """Answer one question (or a --batch file) from the indexed articles."""
     if batch is None and question is None:
         raise QuestionError("give a question, or --batch FILE.jsonl")
     if batch is not None and not batch.is_file():
         raise QuestionError(f"batch file not found: {batch}")
-    answerer = Answerer(open_index(index, corpus))
+    answerer = _answerer(open_index(index, corpus), reader)
     if batch is not None:
         _batch(answerer, batch)
         return
@@ -212,11 +224,15 @@ def ask(
 
 @app.command()
 @user_errors
-def chat(index: IndexOpt = config.DEFAULT_INDEX, corpus: CorpusOpt = config.DEFAULT_CORPUS) -> None:
+def chat(
+    index: IndexOpt = config.DEFAULT_INDEX,
+    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    reader: ReaderOpt = "model",
+) -> None:
     """An interactive session; follow-up questions use the conversation so far. Ctrl-D or 'exit' ends it."""
     from qa.render import render
 
-    answerer = Answerer(open_index(index, corpus))
+    answerer = _answerer(open_index(index, corpus), reader)
     history: list[str] = []
     out.print("[dim]Ask about the articles. 'new' starts a new topic, 'exit' quits.[/]")
     while True:
@@ -252,16 +268,23 @@ def eval_cmd(
         "eval/reports"
     ),
     check: Annotated[bool, typer.Option(help="Exit 1 if a figure is below its threshold.")] = True,
-    thresholds: Annotated[Path, typer.Option(help="Thresholds (JSON).")] = Path("eval/thresholds.json"),
+    thresholds: Annotated[
+        Path | None,
+        typer.Option(help="Thresholds (JSON); default eval/thresholds-model.json, or eval/thresholds.json for rules."),
+    ] = None,
+    reader: ReaderOpt = "model",
 ) -> None:
     """Score the answerer on a gold set; writes eval report JSON + Markdown."""
     from qa.evaluation import check_thresholds, evaluate, load_gold, write_report
 
     items = load_gold(gold)
-    answerer = Answerer(open_index(index, corpus))
+    answerer = _answerer(open_index(index, corpus), reader)
     metrics, rows = evaluate(answerer, items)
-    _json_path, md_path = write_report(metrics, rows, report, name=gold.stem)
+    name = gold.stem if reader == "model" else f"{gold.stem}-{reader}"
+    _json_path, md_path = write_report(metrics, rows, report, name=name)
     out.print(Path(md_path).read_text("utf-8"))
+    if thresholds is None:
+        thresholds = Path("eval/thresholds.json" if reader == "rules" else "eval/thresholds-model.json")
     if check and thresholds.exists():
         failures = check_thresholds(metrics, json.loads(thresholds.read_text("utf-8")))
         if failures:
