@@ -270,7 +270,9 @@ def eval_cmd(
     check: Annotated[bool, typer.Option(help="Exit 1 if a figure is below its threshold.")] = True,
     thresholds: Annotated[
         Path | None,
-        typer.Option(help="Thresholds (JSON); default eval/thresholds-model.json, or eval/thresholds.json for rules."),
+        typer.Option(
+            help="Thresholds (JSON); default eval/thresholds-model.json, or eval/thresholds.json for rules."
+        ),
     ] = None,
     reader: ReaderOpt = "model",
 ) -> None:
