@@ -58,7 +58,7 @@ class BuildSettings:
 Progress = Callable[[str, int, int], None]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -187,7 +187,7 @@ class Index:
             f = self.path / name
             if not f.exists():
                 raise IndexError_(f"index file missing: {f}; rebuild with: qa index --index {self.path}")
-            if f.stat().st_size != meta["size"] or _sha256(f) != meta["sha256"]:
+            if f.stat().st_size != meta["size"] or file_sha256(f) != meta["sha256"]:
                 raise IndexError_(
                     f"index file damaged (checksum mismatch): {f}; rebuild with: qa index --index {self.path}"
                 )
@@ -504,7 +504,7 @@ def _build_locked(
         if f.is_file():
             with open(f, "rb+") as fh:
                 os.fsync(fh.fileno())
-            files[name] = {"size": f.stat().st_size, "sha256": _sha256(f)}
+            files[name] = {"size": f.stat().st_size, "sha256": file_sha256(f)}
 
     manifest = {
         "format": FORMAT_VERSION,

