@@ -32,9 +32,12 @@ def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     return a, len(text) if b < 0 else b
 
 
-def _source(title: str | None, date: str | None, doc_id: str) -> str:
-    label = html.escape(title or doc_id)
-    return f"{label} ({html.escape(date)})" if date else label
+def _source(item: dict) -> str:
+    """The article's readable label (headline or opening words, with the date), escaped."""
+    if item.get("label"):
+        return html.escape(item["label"])
+    name = html.escape(item.get("title") or item["doc_id"])
+    return f"{name} ({html.escape(item['date'])})" if item.get("date") else name
 
 
 def _value(answer: Mapping[str, Any]) -> str:
@@ -58,7 +61,7 @@ def passage_html(p: Mapping[str, Any], answer: Mapping[str, Any] | None = None) 
         if p["start"] <= answer["start"] < p["end"]:
             marks = [m for m in marks if m[1] <= answer["start"] or m[0] >= answer["end"]]
             marks.append((answer["start"], answer["end"], "answer"))
-    head = _source(p.get("title"), p.get("date"), p["doc_id"])
+    head = _source(p)
     return (
         f'<div class="passage"><div class="source">{head}</div>'
         f"<p>{_marked(p['text'], p['start'], marks)}</p></div>"
@@ -85,9 +88,7 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, str]) -> str:
         )
     if result["conflicts"]:
         items = "".join(
-            f"<li><strong>{html.escape(c['text'])}</strong> in "
-            f"{_source(c.get('title'), c.get('date'), c['doc_id'])}</li>"
-            for c in result["conflicts"]
+            f"<li><strong>{html.escape(c['text'])}</strong> in {_source(c)}</li>" for c in result["conflicts"]
         )
         parts.append(
             '<div class="conflicts"><strong>Sources disagree.</strong> '
@@ -108,8 +109,7 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, str]) -> str:
             sentence = _marked(body[s:e], c["start"], [(c["answer_start"], c["answer_end"], "answer")])
             para = html.escape(body[:s]) + f'<mark class="cite">{sentence}</mark>' + html.escape(body[e:])
         cites.append(
-            f'<details class="citation"><summary>[{n}] {_source(c["title"], c["date"], c["doc_id"])}</summary>'
-            f"<p>{para}</p></details>"
+            f'<details class="citation"><summary>[{n}] {_source(c)}</summary><p>{para}</p></details>'
         )
     parts.append('<div class="citations">' + "".join(cites) + "</div>")
     return "".join(parts)
