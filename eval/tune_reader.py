@@ -50,9 +50,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     ids, _ = index.retrieve(queries, k=args.passages + 20, show_progress=False, n_threads=1)
     reader = SpanReader(args.model_dir)
-    owner = {}
-    for e in dev:
-        owner[e["paragraph"]] = e["article"]
     pos, neg = [], []  # (confidence, correct)
     for e, row in zip(dev, ids, strict=True):
         own = e["context"]
