@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from qa.agreement import AgreementSettings, candidate_key, conflicts, group, same_answer, supporting
+from qa.agreement import AgreementSettings, Group, candidate_key, conflicts, group, same_answer, supporting
 from qa.conversation import resolve, restate
 from qa.index import Index
 from qa.labels import label
@@ -265,25 +265,13 @@ class Answerer:
             if st.reader == "hybrid":
                 floor = st.rules_weight * st.abstain_below + (1 - st.rules_weight) * floor
         if not groups or unknown or groups[0].best.score < floor:
-            confidence = groups[0].best.score if groups else 0.0
-            return Result(
-                abstained=True,
-                answer=None,
-                passages=shown[: st.passages],
-                citations=(),
-                conflicts=(),
-                confidence=confidence,
-                **base,
-            )  # type: ignore[arg-type]
+            return self._abstained(groups, shown[: st.passages], base)
         top = groups[0]
         best = top.best
         support = supporting(top, st.agreement)
         cited = {c.doc_id for c in support}
         citations = tuple(self._citation(c) for c in support)
-        clash = tuple(
-            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
-            for c in conflicts(groups, st.agreement, cited)
-        )
+        clash = self._conflicts(groups, cited)
         article = self.index.article_by_id[best.doc_id].text
         if best.kind == "number" and st.figure_cut:
             a, b, value, unit = answer_bounds(q, article, best)
@@ -304,9 +292,34 @@ class Answerer:
         )  # type: ignore[arg-type]
 
     def _citation(self, c: Candidate) -> Citation:
+        """The sentence that states ``c``, with the answer's place in it (none for a whole-sentence answer)."""
         title, date = self.titles[c.doc_id]
-        quote = self.index.article_by_id[c.doc_id].text[c.sentence[0] : c.sentence[1]]
-        return Citation(c.doc_id, title, date, c.sentence[0], c.sentence[1], quote, c.start, c.end)
+        a, b = c.sentence
+        quote = self.index.article_by_id[c.doc_id].text[a:b]
+        inside = c.kind != "sentence"
+        return Citation(
+            c.doc_id, title, date, a, b, quote, c.start if inside else None, c.end if inside else None
+        )
+
+    def _conflicts(self, groups: list[Group], cited: set[str]) -> tuple[Conflict, ...]:
+        return tuple(
+            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
+            for c in conflicts(groups, self.settings.agreement, cited)
+        )
+
+    @staticmethod
+    def _abstained(groups: list[Group], shown: tuple[Passage, ...], base: dict) -> Result:
+        """ "Not found in these articles", with the nearest passages and the best (too low) confidence."""
+        confidence = groups[0].best.score if groups else 0.0
+        return Result(
+            abstained=True,
+            answer=None,
+            passages=shown,
+            citations=(),
+            conflicts=(),
+            confidence=confidence,
+            **base,
+        )
 
     def _same_fact(self, a: Candidate, b: Candidate) -> bool:
         if a.value is None or b.value is None:
@@ -345,16 +358,7 @@ class Answerer:
         )
         groups = group(candidates, st.agreement, year=q.answer_type == "year")
         if not groups or q.unknown_names or groups[0].best.score < st.abstain_below:
-            confidence = groups[0].best.score if groups else 0.0
-            return Result(
-                abstained=True,
-                answer=None,
-                passages=shown,
-                citations=(),
-                conflicts=(),
-                confidence=confidence,
-                **base,
-            )  # type: ignore[arg-type]
+            return self._abstained(groups, shown, base)
         top = groups[0]
         best = top.best
         support = supporting(top, st.agreement)
@@ -371,23 +375,8 @@ class Answerer:
             if c.doc_id not in cited:
                 cited.add(c.doc_id)
                 support.append(c)
-        citations = tuple(
-            Citation(
-                doc_id=c.doc_id,
-                title=self.titles[c.doc_id][0],
-                date=self.titles[c.doc_id][1],
-                start=c.sentence[0],
-                end=c.sentence[1],
-                quote=self.index.article_by_id[c.doc_id].text[c.sentence[0] : c.sentence[1]],
-                answer_start=c.start if c.kind != "sentence" else None,
-                answer_end=c.end if c.kind != "sentence" else None,
-            )
-            for c in support
-        )
-        clash = tuple(
-            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
-            for c in conflicts(groups, st.agreement, cited)
-        )
+        citations = tuple(self._citation(c) for c in support)
+        clash = self._conflicts(groups, cited)
         # Show the answer's own passage first.
         lead = [p for p in passages if p.chunk.id == best.chunk_id]
         shown = tuple(lead + [p for p in passages if p.chunk.id != best.chunk_id])[: st.passages]

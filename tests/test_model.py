@@ -52,17 +52,24 @@ def test_sentence_vectors_pooled_in_context_point_at_their_own_sentence() -> Non
     assert float(np.diag(sims).mean()) >= 0.6
 
 
-def test_question_path_imports_no_torch(tmp_path: Path) -> None:
-    """A cold `qa ask` must not import torch, transformers or gradio (it would cost seconds)."""
-    idx = tmp_path / "idx"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus indexed by `qa index` in its own process (real encoder), once for this module."""
+    idx = tmp_path_factory.mktemp("cli") / "idx"
     subprocess.run(
         [sys.executable, "-m", "qa", "index", "--corpus", str(SEEDS), "--index", str(idx)],
         check=True,
         capture_output=True,
-        env=env,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
         cwd=ROOT,
     )
+    return idx
+
+
+def test_question_path_imports_no_torch(cli_index: Path) -> None:
+    """A cold `qa ask` must not import torch, transformers or gradio (it would cost seconds)."""
+    idx = cli_index
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     code = (
         f"import sys, json; from qa.cli import main; sys.argv=['qa','ask','How many?','--index',{str(idx)!r},'--json'];\n"
         "try: main()\nexcept SystemExit: pass\n"
@@ -73,18 +80,11 @@ def test_question_path_imports_no_torch(tmp_path: Path) -> None:
     assert json.loads(r.stdout.strip().splitlines()[-1]) == []
 
 
-def test_a_question_is_answered_with_torch_blocked(tmp_path: Path) -> None:
+def test_a_question_is_answered_with_torch_blocked(cli_index: Path) -> None:
     """The reader runs on onnxruntime and tokenizers alone: with torch, transformers and spaCy unimportable,
     `qa ask` still answers from the trained reader."""
-    idx = tmp_path / "idx"
+    idx = cli_index
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "qa", "index", "--corpus", str(SEEDS), "--index", str(idx)],
-        check=True,
-        capture_output=True,
-        env=env,
-        cwd=ROOT,
-    )
     code = (
         "import sys, json\n"
         "for m in ('torch', 'transformers', 'spacy', 'sentence_transformers'): sys.modules[m] = None\n"
