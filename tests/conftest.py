@@ -28,3 +28,15 @@ def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hash-index")
     build_index(SEEDS, path, BuildSettings(encoder="hash-256", ner=True))
     return path
+
+
+def index_over(root: Path, texts: dict[str, str], ner: bool = False, encoder: str = "hash-256"):  # type: ignore[no-untyped-def]
+    """An index (fake encoder by default) over ``texts``, name -> article, written as ``root/corpus/NAME.txt``."""
+    from qa.index import BuildSettings, Index, build_index
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True)
+    for name, text in texts.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    build_index(corpus, root / "idx", BuildSettings(encoder=encoder, ner=ner))
+    return Index.load(root / "idx")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from qa.answerer import Answerer, AnswererSettings, QuestionError
-from qa.index import BuildSettings, Index, build_index
+
+from .conftest import index_over
 
 RULES = AnswererSettings(reader="rules")
 
@@ -26,23 +27,12 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
-    root = tmp_path_factory.mktemp("news")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index(corpus, root / "idx", BuildSettings(encoder="hash-256", ner=True))
-    return Answerer(Index.load(root / "idx"), RULES)
+    return Answerer(index_over(tmp_path_factory.mktemp("news"), ARTICLES, ner=True), RULES)
 
 
 def _answerer_over(tmp_path, texts: dict[str, str], ner: bool = True) -> Answerer:  # type: ignore[no-untyped-def]
     """An answerer over ``texts`` (name -> article), fake encoder."""
-    corpus = tmp_path / "c"
-    corpus.mkdir(parents=True)
-    for name, text in texts.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-256", ner=ner))
-    return Answerer(Index.load(tmp_path / "i"), RULES)
+    return Answerer(index_over(tmp_path, texts, ner=ner), RULES)
 
 
 def test_a_name_binds_to_its_own_figure(answerer: Answerer) -> None:

@@ -9,9 +9,11 @@ import pytest
 
 from qa.answerer import Answerer, AnswererSettings
 from qa.conversation import restate
-from qa.index import BuildSettings, Index, build_index
+from qa.index import Index
 from qa.reading import confidence
 from tests.fakes import ScriptedSpans
+
+from .conftest import index_over
 
 ARTICLES = {
     "a1": "Flood relief reaches the valley\n\nOfficials said at least 1,240 families from Oakridge were moved to "
@@ -24,13 +26,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    root = tmp_path_factory.mktemp("reading")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    build_index(corpus, root / "idx", BuildSettings(encoder="hash-256", ner=False))
-    return Index.load(root / "idx")
+    return index_over(tmp_path_factory.mktemp("reading"), ARTICLES)
 
 
 def _ask(index: Index, phrases: dict[str, float], question: str, history: list[str] | None = None):  # type: ignore[no-untyped-def]
