@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from qa import config, opening
 from qa.answerer import Answerer, AnswererSettings, QuestionError
@@ -229,12 +230,18 @@ def chat(
     corpus: CorpusOpt = config.DEFAULT_CORPUS,
     reader: ReaderOpt = "model",
 ) -> None:
-    """An interactive session; follow-up questions use the conversation so far. Ctrl-D or 'exit' ends it."""
+    """An interactive session; follow-up questions use the conversation so far. '/save FILE' writes the
+    answers so far (Markdown, or JSON for a .json name); 'new' starts a new topic; Ctrl-D or 'exit' ends it."""
     from qa.render import render
+    from qa.transcript import save
 
-    answerer = _answerer(open_index(index, corpus), reader)
+    idx = open_index(index, corpus)
+    answerer = _answerer(idx, reader)
     history: list[str] = []
-    out.print("[dim]Ask about the articles. 'new' starts a new topic, 'exit' quits.[/]")
+    turns: list[dict[str, Any]] = []
+    out.print(
+        "[dim]Ask about the articles. '/save FILE' saves the answers, 'new' starts a new topic, 'exit' quits.[/]"
+    )
     while True:
         try:
             question = out.input("[bold green]?[/] ")
@@ -247,13 +254,27 @@ def chat(
         if q.lower() == "new":
             history.clear()
             continue
+        if q.startswith("/save"):
+            target = q[len("/save") :].strip()
+            if not target:
+                err.print("[red]error:[/] give a file: /save answers.md (or answers.json)")
+                continue
+            try:
+                path = save(turns, Path(target).expanduser(), str(idx.manifest["corpus"]["path"]))
+            except OSError as e:
+                err.print(f"[red]error:[/] cannot write {escape(target)}: {escape(e.strerror or str(e))}")
+                continue
+            out.print(f"[dim]saved {len(turns)} answer{'s' * (len(turns) != 1)} to {escape(str(path))}[/]")
+            continue
         if not q:
             continue
         try:
-            render(answerer.ask(q, history), out)
+            result = answerer.ask(q, history)
         except QuestionError as e:
             err.print(f"[red]error:[/] {e}")
             continue
+        render(result, out)
+        turns.append(result.to_json())
         history.append(q)
         out.print()
 

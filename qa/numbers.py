@@ -278,3 +278,16 @@ def values_equal(a: float | None, b: float | None, rel: float = 1e-6) -> bool:
 def percent_value(span_value: float, unit: str | None) -> float:
     """Fractions and percentages on one scale: "half" == "50 percent"."""
     return span_value * 100 if unit == "fraction" else span_value
+
+
+def shown_value(value: float | None, unit: str | None, text: str = "") -> str:
+    """A parsed value as a person reads it ("10,000,000", "2.5 percent", "2017"); empty when there is no
+    value or when it would only repeat ``text`` ("5,600" needs no "= 5,600")."""
+    if value is None:
+        return ""
+    if unit in ("year", "date"):
+        shown = f"{value:g}"
+    else:
+        number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
+        shown = f"{number} {unit}" if unit else number
+    return "" if shown == text else shown

@@ -6,13 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from qa.models import Result
-
-
-def _fmt_value(value: float | None, unit: str | None) -> str:
-    if value is None:
-        return ""
-    v = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-    return f"{v} {unit}" if unit and unit not in ("date", "year") else v
+from qa.numbers import shown_value
 
 
 def highlight(text: str, offset: int, spans: list[tuple[int, int]], answer: tuple[int, int] | None) -> str:
@@ -46,8 +40,8 @@ def render(result: Result, console: Console, passages: bool = False) -> None:
             console.print(f"  [{i}] {escape(name(p.chunk.doc_id))}: {escape(p.chunk.text[:240])}")
         return
     ans = result.answer
-    value = _fmt_value(ans.value, ans.unit)
-    extra = f"  [dim]({value})[/]" if value and value != ans.text else ""
+    value = shown_value(ans.value, ans.unit, ans.text)
+    extra = f"  [dim]({escape(value)})[/]" if value else ""
     console.print(f"[bold]{escape(ans.text)}[/]{extra}")
     lead = next((c for c in result.citations if c.doc_id == ans.doc_id), None)
     if lead is not None:

@@ -6,7 +6,9 @@ Loopback by default; login with ``QA_AUTH=user:password`` (or ``QA_AUTH=/path/to
 
 from __future__ import annotations
 
+import html
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +16,11 @@ from typing import Any
 
 from qa.answerer import Answerer, QuestionError
 from qa.index import BuildSettings, build_index
+from qa.models import Article
 from qa.opening import open_index
+from qa.transcript import save as save_transcript
 from qa.uploads import UploadLimits, save_uploads
-from qa.webview import CSS, result_html
+from qa.webview import CSS, PANEL_JS, result_html
 
 CONCURRENCY = 4
 
@@ -59,6 +63,7 @@ class ChatService:
     def __init__(self, index: Path, corpus: Path) -> None:
         self.index_dir, self.corpus = index, corpus
         self._swap = threading.Lock()
+        self._exports = tempfile.TemporaryDirectory(prefix="qa-chat-")  # removed when the server stops
         self.answerer = self._open()
 
     def _open(self) -> Answerer:
@@ -73,10 +78,18 @@ class ChatService:
         except QuestionError as e:
             return {"error": str(e), "question": question}
 
-    def cited_texts(self, result: dict[str, Any]) -> dict[str, str]:
-        """The texts of the articles a result cites (for their paragraphs in the reply)."""
+    def cited_articles(self, result: dict[str, Any]) -> dict[str, Article]:
+        """The articles a result cites (their paragraphs and full text go in the reply)."""
         by_id = self.answerer.index.article_by_id
-        return {c["doc_id"]: by_id[c["doc_id"]].text for c in result["citations"]}
+        return {c["doc_id"]: by_id[c["doc_id"]] for c in result["citations"]}
+
+    def export(self, turns: list[dict[str, Any]]) -> tuple[str, str]:
+        """The conversation so far as Markdown and JSON files, for the download buttons."""
+        folder = Path(tempfile.mkdtemp(dir=self._exports.name))
+        corpus = str(self.answerer.index.manifest["corpus"]["path"])
+        md = save_transcript(turns, folder / "conversation.md", corpus)
+        js = save_transcript(turns, folder / "conversation.json")
+        return str(md), str(js)
 
     def status(self) -> str:
         m = self.answerer.index.manifest
@@ -127,17 +140,26 @@ def _user_turns(history: list[dict[str, Any]]) -> list[str]:
 def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no-untyped-def]
     import gradio as gr
 
-    def respond(question: str, history: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    def downloads(turns: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+        if not turns:
+            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(
+                value=None, interactive=False
+            )
+        md, js = service.export(turns)
+        return gr.DownloadButton(value=md, interactive=True), gr.DownloadButton(value=js, interactive=True)
+
+    def respond(question: str, history: list[dict[str, Any]], turns: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
         question = (question or "").strip()
         if not question:
-            return "", history
+            return "", history, turns, *downloads(turns)
         result = service.ask(question, _user_turns(history))
         if "error" in result:
-            reply = f'<div class="abstained">{result["error"]}</div>'
+            reply = f'<div class="abstained">{html.escape(result["error"])}</div>'
         else:
-            reply = result_html(result, service.cited_texts(result))
+            reply = result_html(result, service.cited_articles(result))
+            turns = [*turns, result]
         turn = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
-        return "", [*history, *turn]
+        return "", [*history, *turn], turns, *downloads(turns)
 
     def ask_api(question: str, history: list[str] | None = None) -> dict[str, Any]:
         """The same JSON as `qa ask --json`; `history` is the earlier questions, oldest first."""
@@ -157,6 +179,13 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation", elem_id="clear")
+                with gr.Row():
+                    save_md = gr.DownloadButton(
+                        "Download Markdown", elem_id="download-md", interactive=False, size="sm"
+                    )
+                    save_json = gr.DownloadButton(
+                        "Download JSON", elem_id="download-json", interactive=False, size="sm"
+                    )
                 if settings.examples:
                     gr.Examples(list(settings.examples), inputs=box, label="Examples")
             with gr.Column(scale=1):
@@ -169,9 +198,16 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
                 )
                 add = gr.Button("Add to the corpus", elem_id="add")
                 report = gr.Markdown(elem_id="upload-report")
-        box.submit(respond, [box, chat], [box, chat], api_visibility="private")
-        send.click(respond, [box, chat], [box, chat], api_visibility="private")
-        clear.click(lambda: [], None, chat, api_visibility="private")
+        turns = gr.State([])  # the answers shown, as `qa ask --json` objects, for the downloads
+        outputs = [box, chat, turns, save_md, save_json]
+        box.submit(respond, [box, chat, turns], outputs, api_visibility="private")
+        send.click(respond, [box, chat, turns], outputs, api_visibility="private")
+        clear.click(
+            lambda: ([], [], *downloads([])),
+            None,
+            [chat, turns, save_md, save_json],
+            api_visibility="private",
+        )
         add.click(upload, files, [report, status], api_visibility="private")
         gr.api(ask_api, api_name="ask")
     app.queue(default_concurrency_limit=CONCURRENCY)
@@ -188,6 +224,7 @@ def serve(settings: ServeSettings, block: bool = True):  # type: ignore[no-untyp
         share=settings.share,
         auth=auth,
         css=CSS,
+        head=PANEL_JS,
         max_file_size=settings.limits.max_bytes,
         prevent_thread_lock=not block,
         show_error=False,

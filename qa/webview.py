@@ -8,8 +8,12 @@ its paragraph, a box when sources disagree.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from qa.models import Article
+from qa.numbers import find_numbers, shown_value
 
 
 def _marked(text: str, base: int, marks: list[tuple[int, int, str]]) -> str:
@@ -32,7 +36,49 @@ def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     return a, len(text) if b < 0 else b
 
 
-def _source(item: dict) -> str:
+def _with_sentence(
+    text: str,
+    base: int,
+    sentence: tuple[int, int],
+    figures: list[tuple[int, int]],
+    answer: tuple[int, int] | None,
+) -> str:
+    """``text`` (from article offset ``base``) with the cited ``sentence`` marked, and inside and around it
+    the ``answer`` and the ``figures`` (marks that cross the sentence's edge are left out)."""
+    s, e = sentence
+    inside = [(a, b, "num") for a, b in figures if s <= a and b <= e]
+    if answer is not None:
+        inside = [m for m in inside if m[1] <= answer[0] or m[0] >= answer[1]] + [(*answer, "answer")]
+    before = [(a, b, "num") for a, b in figures if b <= s]
+    after = [(a, b, "num") for a, b in figures if a >= e]
+    return (
+        _marked(text[: s - base], base, before)
+        + f'<mark class="cite">{_marked(text[s - base : e - base], s, inside)}</mark>'
+        + _marked(text[e - base :], e, after)
+    )
+
+
+def article_html(
+    item: Mapping[str, Any], article: Article, sentence: tuple[int, int], answer: tuple[int, int] | None
+) -> str:
+    """The whole article, kept hidden in the reply until "Read the whole article" shows it in the side
+    panel: its label, then its body with the cited sentence, the answer and every figure marked."""
+    base = article.body_start if article.body_start <= sentence[0] else 0  # not the metadata prefix
+    body = article.text[base:]
+    figures = [(sp.start + base, sp.end + base) for sp in find_numbers(body)]
+    text = re.sub(
+        r"\n[ \t]*(?:\n[ \t]*)+", "\n\n", _with_sentence(body, base, sentence, figures, answer).strip()
+    )
+    return (
+        '<button type="button" class="open-article">Read the whole article</button>'
+        '<div class="article-full">'
+        f'<div class="article-head">{_source(item)}</div>'
+        f'<div class="article-text">{text}</div>'
+        "</div>"
+    )
+
+
+def _source(item: Mapping[str, Any]) -> str:
     """The article's readable label (headline or opening words, with the date), escaped."""
     if item.get("label"):
         return html.escape(item["label"])
@@ -41,13 +87,8 @@ def _source(item: dict) -> str:
 
 
 def _value(answer: Mapping[str, Any]) -> str:
-    value, unit = answer.get("value"), answer.get("unit")
-    if value is None:
-        return ""
-    shown = f"{value:,.0f}" if float(value).is_integer() and unit not in ("year", "date") else f"{value:g}"
-    if shown == answer.get("text") and not unit:
-        return ""  # "5,600" needs no "= 5,600"
-    return f' <span class="value">= {shown}{" " + html.escape(unit) if unit else ""}</span>'
+    shown = shown_value(answer.get("value"), answer.get("unit"), answer.get("text") or "")
+    return f' <span class="value">= {html.escape(shown)}</span>' if shown else ""
 
 
 def passage_html(p: Mapping[str, Any], answer: Mapping[str, Any] | None = None) -> str:
@@ -68,8 +109,8 @@ def passage_html(p: Mapping[str, Any], answer: Mapping[str, Any] | None = None) 
     )
 
 
-def result_html(result: Mapping[str, Any], articles: Mapping[str, str]) -> str:
-    """The chat reply. ``articles`` maps doc_id to article text (for the cited paragraphs)."""
+def result_html(result: Mapping[str, Any], articles: Mapping[str, Article]) -> str:
+    """The chat reply. ``articles`` maps doc_id to the cited articles (their paragraphs and full text)."""
     parts: list[str] = []
     conf = f'<span class="confidence">confidence {result["confidence"]:.2f}</span>'
     if result["abstained"]:
@@ -77,7 +118,7 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, str]) -> str:
         if result["passages"]:
             parts.append('<div class="nearest">Nearest passages:</div>')
             parts += [passage_html(p) for p in result["passages"][:3]]
-        return "".join(parts)
+        return _one_block(parts)
 
     a = result["answer"]
     support = result["support"]
@@ -98,21 +139,24 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, str]) -> str:
         parts.append(passage_html(result["passages"][0], a))
     cites = []
     for n, c in enumerate(result["citations"], 1):
-        text = articles.get(c["doc_id"], "")
+        article = articles.get(c["doc_id"])
+        text = article.text if article else ""
         pa, pb = _paragraph(text, c["start"], c["end"]) if text else (c["start"], c["end"])
         body = text[pa:pb] if text else c["quote"]
-        marks = [(c["start"], c["end"], "cite")]
-        para = _marked(body, pa, marks)
-        if c.get("answer_start") is not None:
-            # The answer inside the cited sentence, inside its paragraph.
-            s, e = c["start"] - pa, c["end"] - pa
-            sentence = _marked(body[s:e], c["start"], [(c["answer_start"], c["answer_end"], "answer")])
-            para = html.escape(body[:s]) + f'<mark class="cite">{sentence}</mark>' + html.escape(body[e:])
+        answer_mark = (c["answer_start"], c["answer_end"]) if c.get("answer_start") is not None else None
+        para = _with_sentence(body, pa, (c["start"], c["end"]), [], answer_mark)
+        whole = article_html(c, article, (c["start"], c["end"]), answer_mark) if article else ""
         cites.append(
-            f'<details class="citation"><summary>[{n}] {_source(c)}</summary><p>{para}</p></details>'
+            f'<details class="citation"><summary>[{n}] {_source(c)}</summary><p>{para}</p>{whole}</details>'
         )
     parts.append('<div class="citations">' + "".join(cites) + "</div>")
-    return "".join(parts)
+    return _one_block(parts)
+
+
+def _one_block(parts: list[str]) -> str:
+    """The reply as one line of HTML: the chat renders Markdown, and a newline in article text would end
+    the HTML block and let Markdown rewrite the article (paragraphs, emphasis, headings)."""
+    return "".join(parts).replace("\r", "").replace("\n", "<br>")
 
 
 CSS = """
@@ -125,4 +169,54 @@ mark.cite { background: #d8f3dc; }
 .confidence { color: #6c757d; font-size: 0.8em; margin-left: 8px; }
 .passage .source { color: #555; font-size: 0.85em; margin-top: 6px; }
 .citation summary { cursor: pointer; }
+.article-full { display: none; }
+button.open-article { margin: 2px 0 6px; padding: 2px 10px; border: 1px solid #8d99ae; border-radius: 6px;
+  background: #f1f3f5; color: #1d3557; cursor: pointer; font-size: 0.85em; }
+#article-panel { display: none; position: fixed; top: 0; right: 0; z-index: 1000; box-sizing: border-box;
+  width: min(680px, 94vw); height: 100vh; overflow-y: auto; padding: 14px 24px 40px;
+  background: #fff; color: #111; box-shadow: -6px 0 18px rgba(0, 0, 0, 0.25); }
+#article-panel.open { display: block; }
+#article-panel .article-head { font-weight: 700; font-size: 1.05em; margin: 4px 32px 12px 0; }
+#article-panel .article-text { line-height: 1.6; font-size: 15px; max-width: 64ch; }
+#article-panel mark.cite { background: #b7e4c7; outline: 2px solid #52b788; border-radius: 2px; }
+#article-panel .close-article { position: absolute; top: 10px; right: 14px; border: 0; background: none;
+  font-size: 26px; line-height: 1; cursor: pointer; color: #333; }
+"""
+
+# Shows a citation's article in the side panel. It only moves our own markup, built from escaped text, out of
+# the reply; it never turns article text into HTML.
+PANEL_JS = """
+<script>
+(() => {
+  const panel = () => {
+    let p = document.getElementById("article-panel");
+    if (!p) {
+      p = document.createElement("aside");
+      p.id = "article-panel";
+      p.setAttribute("role", "dialog");
+      p.setAttribute("aria-label", "The whole article");
+      document.body.appendChild(p);
+    }
+    return p;
+  };
+  const close = () => { const p = document.getElementById("article-panel"); if (p) p.classList.remove("open"); };
+  document.addEventListener("click", (e) => {
+    const open = e.target.closest && e.target.closest("button.open-article");
+    if (open) {
+      e.preventDefault();
+      const src = open.parentElement.querySelector(".article-full");
+      if (!src) return;
+      const p = panel();
+      p.innerHTML = '<button type="button" class="close-article" aria-label="Close">×</button>' + src.innerHTML;
+      p.classList.add("open");
+      p.scrollTop = 0;
+      const mark = p.querySelector("mark.cite");
+      if (mark) mark.scrollIntoView({ block: "center" });
+      return;
+    }
+    if (e.target.closest && e.target.closest("#article-panel .close-article")) close();
+  });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+})();
+</script>
 """

@@ -111,17 +111,26 @@ def test_missing_index_is_built_and_stale_index_updated(corpus: Path, tmp_path: 
     assert json.loads(r.stdout)["answer"]["value"] == 4321
 
 
-def test_chat_keeps_the_conversation(hash_index: Path) -> None:
+def test_chat_keeps_the_conversation_and_saves_it(hash_index: Path, tmp_path: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    asked = ["How many foreign fighters have returned home?", "And from France?"]
+    md, js = tmp_path / "out" / "answers.md", tmp_path / "answers.json"
+    md.parent.mkdir()
+    md.write_text("kept until a save succeeds", "utf-8")
     r = subprocess.run(
         [sys.executable, "-m", "qa", "chat", "--index", str(hash_index)],
-        input="How many foreign fighters have returned home?\nAnd from France?\nexit\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=ROOT,
-    )
+        input="\n".join([*asked, "/save", f"/save {tmp_path / 'missing' / 'x' / 'y.md'}", f"/save {md}",
+                         f"/save {js}", "exit"]) + "\n",
+        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "5,600" in r.stdout
     assert "read as:" in r.stdout and "France" in r.stdout
+    assert "error: give a file" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout.count("saved 2 answers to") == 3  # a missing folder is made
+    turns = json.loads(js.read_text("utf-8"))
+    assert [t["question"] for t in turns] == asked and turns[1]["resolved_question"]
+    text = md.read_text("utf-8")
+    for n, t in enumerate(turns, 1):
+        assert f"## {n}. {t['question']}" in text
+        assert t["abstained"] or f"**{t['answer']['text']}**" in text

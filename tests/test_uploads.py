@@ -100,8 +100,9 @@ def test_reply_html_marks_spans_and_escapes_article_text(tmp_path: Path) -> None
     from qa.answerer import Answerer
 
     result = Answerer(index).ask("How many boats sank on Monday?").to_json()
-    texts = {a.id: a.text for a in Index.load(tmp_path / "i").articles}
-    page = result_html(result, texts)
+    articles = {a.id: a for a in Index.load(tmp_path / "i").articles}
+    texts = {i: a.text for i, a in articles.items()}
+    page = result_html(result, articles)
     assert result["answer"]["doc_id"] == "a"
     assert "<b>3</b>" not in page and "&lt;b&gt;" in page  # article text is escaped
     a = result["answer"]

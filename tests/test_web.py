@@ -161,9 +161,9 @@ def test_browser_answer_marks_the_number_and_expands_a_citation(page, client) ->
     assert cites.count() == len(want["citations"]) >= 2
     assert f"stated by {len(want['citations'])} of" in reply.inner_text()
     first = cites.first
-    assert not first.locator("mark.cite").is_visible()
+    assert not first.locator("p mark.cite").is_visible()
     first.locator("summary").click()
-    quote = first.locator("mark.cite")
+    quote = first.locator("p mark.cite")
     quote.wait_for(state="visible")
     assert " ".join(quote.inner_text().split()) == " ".join(want["citations"][0]["quote"].split())
     page.screenshot(path=str(ARTIFACTS / "01-answer-citation-open.png"), full_page=True)
@@ -202,6 +202,61 @@ def test_browser_status_panel_and_examples(page) -> None:  # type: ignore[no-unt
     status = page.locator("#status").inner_text()
     assert "Articles 5" in status and "passages" in status and "all-MiniLM-L6-v2" in status
     assert page.get_by_text(FIRST).count() >= 1  # the examples from eval/examples.txt
+
+
+def test_browser_citation_opens_the_whole_article(page, client) -> None:  # type: ignore[no-untyped-def]
+    want = client.predict(FIRST, api_name="/ask")
+    reply = _ask(page, FIRST)
+    cite, quote = reply.locator("details.citation").nth(1), want["citations"][1]
+    cite.locator("summary").click()
+    cite.locator("button.open-article").click()
+    panel = page.locator("#article-panel")
+    panel.wait_for(state="visible")
+    assert " ".join(panel.locator(".article-head").inner_text().split()) == " ".join(quote["label"].split())
+    marked = panel.locator("mark.cite")
+    assert marked.count() == 1
+    assert " ".join(marked.inner_text().split()) == " ".join(quote["quote"].split())
+    assert want["answer"]["text"].split()[-1] in marked.locator("mark.answer").inner_text()
+    assert (
+        panel.locator("mark.num").count() > marked.locator("mark.num, mark.answer").count()
+    )  # figures elsewhere
+    text = panel.locator(".article-text").inner_text()
+    assert len(text) > 3 * len(quote["quote"])  # the whole article, not the passage
+    box, view = marked.bounding_box(), panel.bounding_box()
+    assert box and view and view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    page.screenshot(path=str(ARTIFACTS / "05-article-panel.png"))
+    panel.locator(".close-article").click()
+    panel.wait_for(state="hidden")
+
+
+def test_browser_downloads_hold_the_answers_shown(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    _ask(page, CONFLICT)
+    asked = [" ".join(t.split()) for t in page.locator("#chat [data-testid='user']").all_inner_texts()]
+    shown = []
+    for reply in page.locator("#chat [data-testid='bot']").all():
+        answer = reply.locator(".answer strong")
+        shown.append(answer.first.inner_text() if answer.count() else None)
+    assert len(asked) == len(shown) >= 3
+    files = {}
+    for button, name in (("#download-md", "md"), ("#download-json", "json")):
+        with page.expect_download() as d:
+            page.click(button)
+        files[name] = tmp_path / d.value.suggested_filename
+        d.value.save_as(files[name])
+    assert files["md"].suffix == ".md" and files["json"].suffix == ".json"
+    turns = json.loads(files["json"].read_text("utf-8"))
+    assert [t["question"] for t in turns] == asked
+    assert [None if t["abstained"] else t["answer"]["text"] for t in turns] == shown
+    md = files["md"].read_text("utf-8").replace("\\", "")
+    for n, (q, a) in enumerate(zip(asked, shown, strict=True), 1):
+        section = md.split(f"## {n}. {q}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"**{a}**" in section if a else "Not found in these articles." in section
+    assert "Sources disagree" in md and "stated by" in md
+    page.screenshot(path=str(ARTIFACTS / "06-downloads.png"))
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelector('#download-md').disabled === true", timeout=30_000)
 
 
 # -- security and load ------------------------------------------------------------------------------
