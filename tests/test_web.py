@@ -259,6 +259,34 @@ def test_browser_downloads_hold_the_answers_shown(page, tmp_path: Path) -> None:
     page.wait_for_function("() => document.querySelector('#download-md').disabled === true", timeout=30_000)
 
 
+def test_browser_article_html_never_runs(page, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An article carrying markup and script shows it as text, in the reply and in the article panel."""
+    (tmp_path / "corpus").mkdir()
+    hostile = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
+    (tmp_path / "corpus" / "harbour.txt").write_text(
+        "Harbour traffic rises\n\nThe harbour master said 42 ships docked on Friday, the most this year. "
+        f"{hostile}\n\nThe port expects more ships in the spring.",
+        "utf-8",
+    )
+    proc, url = _start(tmp_path)
+    try:
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        reply = _ask(page, "How many ships docked on Friday?")
+        reply.locator("details.citation summary").first.click()
+        reply.locator("button.open-article").first.click()
+        panel = page.locator("#article-panel")
+        panel.wait_for(state="visible")
+        assert "<script>document.title='pwned'</script>" in panel.inner_text()
+        assert panel.locator("img, script").count() == 0 and reply.locator("img, script").count() == 0
+        assert page.title() != "pwned"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+
+
 # -- security and load ------------------------------------------------------------------------------
 def _outside_ip() -> str | None:
     """This machine's address on its network (not loopback), if it has one."""
