@@ -282,7 +282,7 @@ def percent_value(span_value: float, unit: str | None) -> float:
 
 def shown_value(value: float | None, unit: str | None, text: str = "") -> str:
     """A parsed value as a person reads it ("10,000,000", "2.5 percent", "2017"); empty when there is no
-    value or when it would only repeat ``text`` ("5,600" needs no "= 5,600")."""
+    value or when ``text`` already says it ("at least 5,600" needs no "= 5,600")."""
     if value is None:
         return ""
     if unit in ("year", "date"):
@@ -290,4 +290,4 @@ def shown_value(value: float | None, unit: str | None, text: str = "") -> str:
     else:
         number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
         shown = f"{number} {unit}" if unit else number
-    return "" if shown == text else shown
+    return "" if shown in text else shown

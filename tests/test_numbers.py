@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.numbers import find_numbers, parse_number
+from qa.numbers import find_numbers, parse_number, shown_value
 
 CASES = [
     ("5,600", 5600, None),
@@ -102,3 +102,19 @@ def test_formatted_integers_round_trip(n: int) -> None:
 def test_percentages_round_trip(x: float) -> None:
     parsed = parse_number(f"{x} percent")
     assert parsed is not None and parsed == (pytest.approx(x), "percent")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("10 million", "10,000,000"),
+        ("five", "5"),
+        ("at least 5,600", ""),  # the text already says it
+        ("30 percent", ""),
+        ("1.5 million", "1,500,000"),
+        ("June 2014", ""),
+    ],
+)
+def test_shown_value_adds_only_what_the_text_does_not_say(text: str, shown: str) -> None:
+    span = find_numbers(text)[0]
+    assert shown_value(span.value, span.unit, text) == shown
