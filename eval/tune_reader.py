@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             "passages": args.passages,
             "answered_right": best_t[1],
             "abstained": best_t[2],
-            "command": "python -m eval.tune_reader --write",
+            "command": "python -m eval.tune_reader " + " ".join(argv if argv is not None else sys.argv[1:]),
         }
         path.write_text(json.dumps(card, indent=2) + "\n")
     return 0
