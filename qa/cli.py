@@ -254,7 +254,7 @@ def chat(
         if q.lower() == "new":
             history.clear()
             continue
-        if q.startswith("/save"):
+        if q == "/save" or q.startswith("/save "):
             target = q[len("/save") :].strip()
             if not target:
                 err.print("[red]error:[/] give a file: /save answers.md (or answers.json)")
@@ -271,7 +271,7 @@ def chat(
         try:
             result = answerer.ask(q, history)
         except QuestionError as e:
-            err.print(f"[red]error:[/] {e}")
+            err.print(f"[red]error:[/] {escape(str(e))}")
             continue
         render(result, out)
         turns.append(result.to_json())
