@@ -8,7 +8,6 @@ load. Nothing is pickled: FAISS's own format, JSON, and numpy arrays loaded with
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -25,6 +24,7 @@ import numpy as np
 from qa.chunking import ChunkSettings, chunk_article
 from qa.corpus import article_fingerprint, corpus_files, corpus_fingerprint, load_corpus
 from qa.encoders import Encoder, encoder_for
+from qa.files import file_sha256
 from qa.models import Article, Chunk, Entity, Span
 from qa.text import terms
 
@@ -56,14 +56,6 @@ class BuildSettings:
 
 
 Progress = Callable[[str, int, int], None]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:

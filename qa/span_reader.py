@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import threads
-from qa.index import file_sha256
+from qa.files import file_sha256
 
 MODEL_DIR = Path(__file__).parent / "reader_model"
 CARD = "model.json"

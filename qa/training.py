@@ -32,7 +32,7 @@ import numpy as np
 
 from qa.encoders import packaged_model_dir
 from qa.evaluation import exact_match, f1_score
-from qa.index import file_sha256
+from qa.files import file_sha256
 
 DEFAULT_DATA = Path("../shared/data/qa-train.json.gz")
 log = logging.getLogger("qa.training")

@@ -4,13 +4,12 @@ as JSON for machines, written so that an interrupted save never leaves a half fi
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qa.files import write_atomic
 from qa.numbers import shown_value
 
 Turn = Mapping[str, Any]
@@ -71,15 +70,8 @@ def render(turns: Sequence[Turn], path: Path, corpus: str | None = None) -> str:
 
 
 def save(turns: Sequence[Turn], path: Path, corpus: str | None = None) -> Path:
-    """Write the conversation to ``path`` atomically (a temporary file beside it, then a rename)."""
+    """Write the conversation to ``path`` atomically; a missing folder is made."""
     text = render(turns, path, corpus)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
     return path

@@ -5,13 +5,12 @@ Each file is judged alone and gets its own message; a bad file never stops the g
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.corpus import _read_jsonl, _read_text_file, corpus_files, load_corpus
+from qa.files import write_atomic
 
 UPLOAD_DIR = "uploads"
 
@@ -62,19 +61,6 @@ def check_upload(path: Path, limits: UploadLimits, known_ids: set[str]) -> tuple
     return None, set(ids)
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_uploads(files: list[Path], corpus: Path, limits: UploadLimits) -> tuple[list[Path], list[str]]:
     """Validate each upload and copy the good ones into ``corpus/uploads/``. Returns (saved, messages)."""
     messages: list[str] = []
@@ -94,7 +80,7 @@ def save_uploads(files: list[Path], corpus: Path, limits: UploadLimits) -> tuple
         if target.exists():
             messages.append(f"{name}: a file of that name is already in the corpus")
             continue
-        _write_atomic(target, f.read_bytes())
+        write_atomic(target, f.read_bytes())
         saved.append(target)
         messages.append(f"{name}: added ({len(ids)} article{'s' if len(ids) != 1 else ''})")
         known |= ids
