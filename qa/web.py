@@ -151,14 +151,15 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
     def respond(question: str, history: list[dict[str, Any]], turns: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
         question = (question or "").strip()
         if not question:
-            return "", history, turns, *downloads(turns)
+            return "", history, gr.skip(), gr.skip(), gr.skip()
         result = service.ask(question, _user_turns(history))
-        if "error" in result:
+        turn = [{"role": "user", "content": question}]
+        if "error" in result:  # nothing to save: the downloads stay as they were
             reply = f'<div class="abstained">{html.escape(result["error"])}</div>'
-        else:
-            reply = result_html(result, service.cited_articles(result))
-            turns = [*turns, result]
-        turn = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+            turn.append({"role": "assistant", "content": reply})
+            return "", [*history, *turn], gr.skip(), gr.skip(), gr.skip()
+        turn.append({"role": "assistant", "content": result_html(result, service.cited_articles(result))})
+        turns = [*turns, result]
         return "", [*history, *turn], turns, *downloads(turns)
 
     def ask_api(question: str, history: list[str] | None = None) -> dict[str, Any]:

@@ -79,11 +79,9 @@ def article_html(
 
 
 def _source(item: Mapping[str, Any]) -> str:
-    """The article's readable label (headline or opening words, with the date), escaped."""
-    if item.get("label"):
-        return html.escape(item["label"])
-    name = html.escape(item.get("title") or item["doc_id"])
-    return f"{name} ({html.escape(item['date'])})" if item.get("date") else name
+    """The article's readable label (headline or opening words, with the date; every passage, citation and
+    conflict in the answer JSON has one), escaped."""
+    return html.escape(item["label"])
 
 
 def _value(answer: Mapping[str, Any]) -> str:
