@@ -7,7 +7,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
 - ``-unknown_names``: without abstaining on names the corpus never mentions;
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
-- ``-support_bonus=0``: with the rule reader's bonus per supporting article (0.04) instead of none;
+- ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
 - ``hybrid``: the rule reader's candidates and the model's spans, each scored by the mean of both;
 - ``rules``: the hand-weighted rule reader the model replaces.
 """
@@ -28,7 +28,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "model": AnswererSettings(),
     "-unknown_names": AnswererSettings(unknown_names=False),
     "-figure_cut": AnswererSettings(figure_cut=False),
-    "-support_bonus=0": AnswererSettings(support_bonus=0.04),
+    "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),
 }
