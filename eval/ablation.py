@@ -6,6 +6,7 @@
 Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
 - ``-unknown_names``: without abstaining on names the corpus never mentions;
+- ``-proximity``: the reader's spans ranked by its margin alone, not also by closeness to the question's words;
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
 - ``hybrid``: the rule reader's candidates and the model's spans, each scored by the mean of both;
@@ -23,11 +24,13 @@ from pathlib import Path
 from qa.answerer import Answerer, AnswererSettings
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
+from qa.proximity import Proximity
 
 VARIANTS: dict[str, AnswererSettings] = {
     "model": AnswererSettings(),
     "-unknown_names": AnswererSettings(unknown_names=False),
     "-figure_cut": AnswererSettings(figure_cut=False),
+    "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", required=True, help="name=GOLD:INDEX")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=Path("eval/reports"))
+    ap.add_argument("--name", default="ablation", help="report file name, without extension")
     args = ap.parse_args(argv)
     table: dict[str, dict[str, dict]] = {}
     for spec in args.set:
@@ -65,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
             )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ablation.json").write_text(json.dumps(table, indent=1) + "\n")
-    lines = ["# Ablations (`python -m eval.ablation`)", ""]
+    (args.out / f"{args.name}.json").write_text(json.dumps(table, indent=1) + "\n")
+    command = "python -m eval.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
+    lines = [f"# Ablations (`{command}`)", ""]
     for name, rows in table.items():
         lines += [
             f"## {name}",
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {variant} | " + " | ".join("" if m[k] is None else str(m[k]) for k in METRICS) + " |"
             )
         lines.append("")
-    (args.out / "ablation.md").write_text("\n".join(lines) + "\n")
+    (args.out / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     return 0
 
 

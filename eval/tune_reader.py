@@ -20,8 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from qa.evaluation import f1_score
+from qa.proximity import PassageTerms, question_weights
 from qa.reading import confidence
+from qa.text import idf_table
 from qa.training import DEFAULT_DATA, TrainSettings, _bm25_index, load_examples
+
+WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)  # logits for a span with all the question's words beside it
+REACHES = (2.0, 4.0, 8.0, 16.0)  # words
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--passages", type=int, default=8, help="passages read per question, as the answerer does"
     )
+    ap.add_argument("--spans", type=int, default=5, help="spans kept per passage, as the answerer does")
+    ap.add_argument(
+        "--no-proximity", dest="proximity", action="store_false", help="rerank by the reader's margin alone"
+    )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
     st = TrainSettings(bm25_negatives=0.0, same_article_negatives=0.0)
@@ -50,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ids, _ = index.retrieve(queries, k=args.passages + 20, show_progress=False, n_threads=1)
     reader = SpanReader(args.model_dir)
-    pos, neg = [], []  # (confidence, correct)
+    idf, unseen = idf_table(paragraphs)
+    # Per question: each read span's margin, whether it is right, its closeness to the question's words at every
+    # reach, and whether it comes from the question's own paragraph (the rest stand in for an unanswerable read).
+    rows_q = []
     for e, row in zip(dev, ids, strict=True):
         own = e["context"]
         others = [
@@ -58,14 +70,40 @@ def main(argv: list[str] | None = None) -> int:
             for i in row
             if paragraphs[int(i)] != own and e["answers"][0] not in paragraphs[int(i)]
         ]
-        others = others[: args.passages - 1]
-        texts = [own, *others]
-        hits = reader.read(e["question"], texts, top=1)
-        best = max((h[0] for h in hits if h), key=lambda h: h.margin)
-        pred = texts[best.passage][best.start : best.end]
-        pos.append((confidence(best.margin), max(f1_score(pred, g) for g in e["answers"]) >= 0.5))
-        neg_hits = [h[0] for h in hits[1:] if h]
-        neg.append(confidence(max(h.margin for h in neg_hits)) if neg_hits else 0.0)
+        texts = [own, *others[: args.passages - 1]]
+        weights = question_weights(e["question"], idf, unseen)
+        spans = []
+        for hits in reader.read(e["question"], texts, top=args.spans):
+            for h in hits:
+                near = PassageTerms(texts[h.passage])
+                pred = texts[h.passage][h.start : h.end]
+                right = max(f1_score(pred, g) for g in e["answers"]) >= 0.5
+                close = [near.closeness(weights, h.start, h.end, r) for r in REACHES]
+                spans.append((h.margin, right, close, h.passage == 0))
+        rows_q.append(spans)
+
+    def best(spans: list, weight: float, r: int, own: bool = True) -> tuple[float, bool] | None:
+        pool = [(m + weight * c[r], ok) for m, ok, c, is_own in spans if own or not is_own]
+        return max(pool, key=lambda x: x[0]) if pool else None
+
+    # The weight and reach: the most right answers at the top (no threshold), on these held-out articles.
+    table = []
+    for weight in WEIGHTS:
+        for r, reach in enumerate(REACHES):
+            right = float(np.mean([b is not None and b[1] for b in (best(s, weight, r) for s in rows_q)]))
+            table.append((right, -weight, weight, reach, r))
+            if weight == 0:
+                break  # the reach does not matter without weight
+    table.sort(reverse=True)
+    for right, _, weight, reach, _ in sorted(table, key=lambda t: (t[2], t[3])):
+        print(f"proximity weight {weight:g}, reach {reach:g}: right at the top {right:.3f}")
+    _, _, weight, reach, r = table[0] if args.proximity else next(t for t in table if t[2] == 0)
+    pos, neg = [], []  # (confidence, correct)
+    for spans in rows_q:
+        b = best(spans, weight, r)
+        pos.append((confidence(b[0]), b[1]) if b else (0.0, False))
+        nb = best(spans, weight, r, own=False)
+        neg.append(confidence(nb[0]) if nb else 0.0)
     grid = np.linspace(0.01, 0.99, 99)
     rows = []
     for t in grid:
@@ -85,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 "answered_right": best_t[1],
                 "abstained": best_t[2],
                 "accuracy_no_threshold": float(np.mean([ok for _, ok in pos])),
+                "proximity": {"weight": weight, "reach": reach},
             },
             indent=1,
         )
@@ -93,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         path = (args.model_dir or reader.model_dir) / "model.json"
         card = json.loads(path.read_text())
         card["abstain_confidence"] = best_t[0]
+        card["proximity"] = {"weight": weight, "reach": reach, "spans_per_passage": args.spans}
         card["abstain_tuning"] = {
             "questions": len(dev),
             "passages": args.passages,

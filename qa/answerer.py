@@ -13,6 +13,7 @@ from qa.labels import label
 from qa.linking import PLACE_LABELS, PlaceLinker
 from qa.models import Answer, Citation, Conflict, Passage, Result
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
+from qa.proximity import Proximity, question_weights
 from qa.question import Gazetteer, Question, Vocabulary, analyze
 from qa.reader import Candidate, Reader, ReaderSettings
 from qa.reading import SpanModel, candidates
@@ -119,10 +120,12 @@ class AnswererSettings:
     reader: str = "model"
     rules_weight: float = 0.5
     read_passages: int = 8  # how many retrieved passages the span reader reads (one batched call)
-    spans_per_passage: int = 2
+    spans_per_passage: int = 5  # as the proximity weight was tuned (eval/tune_reader.py --spans)
     # Abstain when the best span's confidence (its margin over "no answer", squashed) is below this;
     # None: the threshold chosen for the model on held-out training articles (its model.json).
     abstain_confidence: float | None = None
+    # Rerank the reader's spans by closeness to the question's words; None: the model card's choice.
+    proximity: Proximity | None = None
     # Abstain when the question names something the corpus never mentions (a rule kept by ablation).
     unknown_names: bool = True
     # Cut a span that holds a figure to the figure asked for ("5,600 foreign fighters" -> "5,600").
@@ -219,8 +222,17 @@ class Answerer:
         read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
         if q.expansions:
             read_as = f"{read_as} ({'; '.join(q.expansions)})"
+        near = st.proximity if st.proximity is not None else self.span_model.proximity
+        weights = question_weights(read_as, self.index.idf, self.index.default_idf())
         found = candidates(
-            self.span_model, read_as, q, passages[: st.read_passages], st.spans_per_passage, st.figure_cut
+            self.span_model,
+            read_as,
+            q,
+            passages[: st.read_passages],
+            st.spans_per_passage,
+            st.figure_cut,
+            near,
+            weights,
         )
         if st.reader == "hybrid":
             found = fuse(self.reader.read(q, passages, qvec), found, st.rules_weight)

@@ -26,7 +26,7 @@ from qa.corpus import article_fingerprint, corpus_files, corpus_fingerprint, loa
 from qa.encoders import Encoder, encoder_for
 from qa.files import file_sha256
 from qa.models import Article, Chunk, Entity, Span
-from qa.text import terms
+from qa.text import idf_table, terms
 
 FORMAT_VERSION = 2  # 2: sentence vectors
 MANIFEST = "manifest.json"
@@ -263,12 +263,7 @@ class Index:
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency over chunks, for weighting question terms."""
-        df: dict[str, int] = {}
-        for c in self.chunks:
-            for t in set(terms(c.text)):
-                df[t] = df.get(t, 0) + 1
-        n = max(1, len(self.chunks))
-        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
+        return idf_table([c.text for c in self.chunks])[0]
 
     def default_idf(self) -> float:
         n = max(1, len(self.chunks))

@@ -10,6 +10,7 @@ import math
 from typing import Protocol
 
 from qa.models import Chunk, Passage, Span
+from qa.proximity import NO_PROXIMITY, PassageTerms, Proximity
 from qa.question import Question
 from qa.reader import Candidate
 from qa.span_reader import SpanHit
@@ -18,6 +19,7 @@ from qa.span_reader import SpanHit
 class SpanModel(Protocol):
     name: str
     abstain_confidence: float
+    proximity: Proximity
 
     def read(self, question: str, texts: list[str], top: int = 3) -> list[list[SpanHit]]: ...
 
@@ -72,16 +74,21 @@ def candidates(
     passages: list[Passage],
     top: int = 2,
     figure_cut: bool = True,
+    proximity: Proximity = NO_PROXIMITY,
+    weights: dict[str, float] | None = None,
 ) -> list[Candidate]:
-    """Each passage's ``top`` spans (one batched model call), best first overall."""
+    """Each passage's ``top`` spans (one batched model call), best first overall. With a proximity weight,
+    a span's margin gains that many logits times its closeness to the question's terms (``weights``)."""
     if not passages:
         return []
     hits = model.read(question, [p.chunk.text for p in passages], top=top)
+    near = proximity.weight > 0 and bool(weights)
     numeric = q is not None and q.numeric
     answer_type = q.answer_type if q is not None else None
     out: list[Candidate] = []
     for p, spans in zip(passages, hits, strict=True):
         chunk = p.chunk
+        words = PassageTerms(chunk.text) if near and spans else None
         for h in spans:
             a, b = _trim(chunk.text, h.start, h.end)
             if a >= b:
@@ -95,7 +102,10 @@ def candidates(
                 if figure_cut:
                     start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
-            score = confidence(h.margin)
+            margin = h.margin
+            if words is not None and weights:
+                margin += proximity.weight * words.closeness(weights, h.start, h.end, proximity.reach)
+            score = confidence(margin)
             out.append(
                 Candidate(
                     text=chunk.text[start - chunk.start : end - chunk.start],

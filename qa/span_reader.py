@@ -22,6 +22,7 @@ import numpy as np
 
 from qa.config import threads
 from qa.files import file_sha256
+from qa.proximity import Proximity
 
 MODEL_DIR = Path(__file__).parent / "reader_model"
 CARD = "model.json"
@@ -91,6 +92,12 @@ class SpanReader:
     def abstain_confidence(self) -> float:
         """The threshold chosen on held-out training articles (``eval/tune_reader.py``)."""
         return float(self.card.get("abstain_confidence", 0.5))
+
+    @property
+    def proximity(self) -> Proximity:
+        """The rerank by closeness to the question's words chosen with the threshold (none in older cards)."""
+        near = self.card.get("proximity") or {}
+        return Proximity(float(near.get("weight", 0.0)), float(near.get("reach", 4.0)))
 
     @property
     def name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -71,6 +72,16 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
             continue
         out.append(stem(low))
     return out
+
+
+def idf_table(texts: list[str]) -> tuple[dict[str, float], float]:
+    """BM25's inverse document frequency of every term over ``texts``, and the value for an unseen term."""
+    df: dict[str, int] = {}
+    for text in texts:
+        for t in set(terms(text)):
+            df[t] = df.get(t, 0) + 1
+    n = max(1, len(texts))
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}, math.log(1 + (n + 0.5) / 0.5)
 
 
 def term_offsets(text: str) -> list[tuple[str, int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qa.proximity import NO_PROXIMITY, Proximity
 from qa.span_reader import SpanHit
 
 
@@ -11,9 +12,12 @@ class ScriptedSpans:
 
     name = "scripted"
 
-    def __init__(self, phrases: dict[str, float], abstain_confidence: float = 0.5) -> None:
+    def __init__(
+        self, phrases: dict[str, float], abstain_confidence: float = 0.5, proximity: Proximity = NO_PROXIMITY
+    ) -> None:
         self.phrases = phrases
         self.abstain_confidence = abstain_confidence
+        self.proximity = proximity
         self.questions: list[str] = []
         self.calls = 0
 
