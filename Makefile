@@ -47,7 +47,7 @@ eval: setup
 		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters-model.json
 	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
 		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters.json --reader rules
-	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.86 --min-numeric-em 0.67
+	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.85 --min-numeric-em 0.67
 	$(BIN)/python -m eval.squad --slice 300 --reader rules --min-hit1 0.81 --min-numeric-em 0.59
 	$(BIN)/qa index --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index
 	$(BIN)/qa eval --gold $(NEWSQA)/gold.jsonl --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index \

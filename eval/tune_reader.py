@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     table = []
     for weight in WEIGHTS:
         for r, reach in enumerate(REACHES):
-            right = float(np.mean([b is not None and b[1] for b in (best(s, weight, r) for s in rows_q)]))
+            right = round(
+                float(np.mean([b is not None and b[1] for b in (best(s, weight, r) for s in rows_q)])), 4
+            )
             table.append((right, -weight, weight, reach, r))
             if weight == 0:
                 break  # the reach does not matter without weight
@@ -136,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         card["abstain_tuning"] = {
             "questions": len(dev),
             "passages": args.passages,
-            "answered_right": best_t[1],
-            "abstained": best_t[2],
+            "answered_right": round(best_t[1], 4),
+            "abstained": round(best_t[2], 4),
+            "right_at_top_without_proximity": next(t[0] for t in table if t[2] == 0),
+            "right_at_top_with_proximity": table[0][0],
             "command": "python -m eval.tune_reader " + " ".join(argv if argv is not None else sys.argv[1:]),
         }
         path.write_text(json.dumps(card, indent=2) + "\n")
