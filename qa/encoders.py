@@ -122,6 +122,7 @@ class OnnxEncoder:
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads()
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(str(self.files[0]), opts, providers=["CPUExecutionProvider"])

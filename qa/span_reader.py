@@ -134,6 +134,7 @@ class SpanReader:
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads()
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
