@@ -2,9 +2,10 @@
 
 The span reader scores a span from its whole window; in a dense list ("400 of the 3,417 fighters from Russia;
 760 of the 3,244 from Saudi Arabia") it often prefers a figure stated of something else. ``closeness`` is the
-idf-weighted share of the question's terms found near the span, each counted by ``exp(-distance / reach)``
-in words, so a figure beside the name the question asks about gains over one beside another name. The weight
-and reach are chosen on held-out training articles (``eval/tune_reader.py``) and kept in the model's card.
+idf-weighted share of the question's terms found near the span, each counted by ``exp(-(distance - 1) / reach)``
+with the distance in words (1: adjacent), so a figure beside the name the question asks about gains over one
+beside another name. The weight and reach are chosen on held-out training articles (``eval/tune_reader.py``) and
+kept in the model's card.
 """
 
 from __future__ import annotations
