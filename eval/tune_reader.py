@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         texts = [own, *others[: args.passages - 1]]
         weights = question_weights(e["question"], idf, unseen)
         spans = []
-        for hits in reader.read(e["question"], texts, top=args.spans):
+        for text, hits in zip(texts, reader.read(e["question"], texts, top=args.spans), strict=True):
+            near = PassageTerms(text)
             for h in hits:
-                near = PassageTerms(texts[h.passage])
-                pred = texts[h.passage][h.start : h.end]
+                pred = text[h.start : h.end]
                 right = max(f1_score(pred, g) for g in e["answers"]) >= 0.5
                 close = [near.closeness(weights, h.start, h.end, r) for r in REACHES]
                 spans.append((h.margin, right, close, h.passage == 0))

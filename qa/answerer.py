@@ -223,7 +223,9 @@ class Answerer:
         if q.expansions:
             read_as = f"{read_as} ({'; '.join(q.expansions)})"
         near = st.proximity if st.proximity is not None else self.span_model.proximity
-        weights = question_weights(read_as, self.index.idf, self.index.default_idf())
+        weights = (
+            question_weights(read_as, self.index.idf, self.index.default_idf()) if near.weight > 0 else None
+        )
         found = candidates(
             self.span_model,
             read_as,

@@ -261,13 +261,17 @@ class Index:
         return encoder_for(self.manifest["settings"]["encoder"])
 
     @cached_property
+    def _idf_table(self) -> tuple[dict[str, float], float]:
+        return idf_table([c.text for c in self.chunks])
+
+    @property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency over chunks, for weighting question terms."""
-        return idf_table([c.text for c in self.chunks])[0]
+        return self._idf_table[0]
 
     def default_idf(self) -> float:
-        n = max(1, len(self.chunks))
-        return float(np.log(1 + (n + 0.5) / 0.5))
+        """The idf of a term no chunk holds."""
+        return self._idf_table[1]
 
     def vectors(self) -> np.ndarray:
         index = self.faiss
