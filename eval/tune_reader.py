@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
     st = TrainSettings(bm25_negatives=0.0, same_article_negatives=0.0)
-    _, dev, paragraphs = load_examples(args.data, st)
+    _, dev, paragraphs, _ = load_examples(args.data, st)
     dev = [e for e in dev if e["answer"] is not None]
     dev = random.Random(7).sample(dev, min(args.questions, len(dev)))
     stemmer = Stemmer.Stemmer("english")

@@ -57,6 +57,13 @@ class TrainSettings:
     eval_every: int = 250
     save_every: int = 250
     dev_questions: int = 600
+    # Shared normalisation (Clark & Gardner 2018) when above 1: each question is read with this many windows,
+    # its answer's and distractors' (another paragraph of its article, the best BM25 paragraphs of other
+    # articles), and the answer must beat every span and every "no answer" of the whole group, each window's
+    # logits taken relative to its own [CLS], as the answerer compares passages by span minus "no answer".
+    group_size: int = 1
+    # Start from a shipped reader (its int8 ONNX graph, dequantized) instead of the packaged encoder.
+    init: str = ""
 
 
 def pick_answer(answers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -71,8 +78,9 @@ def is_dev(key: str, fraction: float) -> bool:
     return (h % 10_000) < fraction * 10_000
 
 
-def load_examples(path: Path, st: TrainSettings) -> tuple[list[dict], list[dict], list[str]]:
-    """(train, dev) examples ``{question, context, answer|None, answers}`` and all paragraphs."""
+def load_examples(path: Path, st: TrainSettings) -> tuple[list[dict], list[dict], list[str], list[int]]:
+    """(train, dev) examples ``{question, context, answer|None, answers}``, all paragraphs and the article
+    each belongs to. With ``group_size`` above 1 the training examples come in groups (``grouped_examples``)."""
     with gzip.open(path) as fh:
         data = json.loads(fh.read())["data"]
     paragraphs: list[str] = []
@@ -106,9 +114,12 @@ def load_examples(path: Path, st: TrainSettings) -> tuple[list[dict], list[dict]
                 if others and rng.random() < st.same_article_negatives:
                     neg = dict(ex, context=rng.choice(others), answer=None, answers=[])
                     (dev if is_dev(key, st.dev_fraction) else train).append(neg)
-    _add_bm25_negatives(train, paragraphs, owner, st, rng)
+    if st.group_size > 1:
+        train = grouped_examples(train, paragraphs, owner, st, rng)
+    else:
+        _add_bm25_negatives(train, paragraphs, owner, st, rng)
     _add_bm25_negatives(dev, paragraphs, owner, st, rng)
-    return train, dev, paragraphs
+    return train, dev, paragraphs, owner
 
 
 def _add_bm25_negatives(
@@ -134,13 +145,48 @@ def _add_bm25_negatives(
                 break
 
 
+def grouped_examples(
+    examples: list[dict], paragraphs: list[str], owner: list[int], st: TrainSettings, rng: random.Random
+) -> list[dict]:
+    """Each answerable example followed by ``group_size - 1`` distractors that do not hold its answer: one
+    other paragraph of its article where there is one, the rest the best BM25 paragraphs of other articles.
+    Every example gets a ``group`` number; the answer's example comes first in its group."""
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    index = _bm25_index(paragraphs, stemmer)
+    positives = [e for e in examples if e["answer"] is not None]
+    by_article: dict[int, list[int]] = {}
+    for pid, a in enumerate(owner):
+        by_article.setdefault(a, []).append(pid)
+    queries = bm25s.tokenize(
+        [e["question"] for e in positives], stopwords="en", stemmer=stemmer, show_progress=False
+    )
+    ids, _ = index.retrieve(
+        queries, k=min(st.group_size + 4, len(paragraphs)), show_progress=False, n_threads=1
+    )
+    out: list[dict] = []
+    for g, (e, row) in enumerate(zip(positives, ids, strict=True)):
+        answer = e["answer"]["text"]
+        same = [p for p in by_article[e["article"]] if p != e["paragraph"] and answer not in paragraphs[p]]
+        picked = [rng.choice(same)] if same else []
+        picked += [int(p) for p in row if owner[int(p)] != e["article"] and answer not in paragraphs[int(p)]]
+        picked = picked[: st.group_size - 1]
+        if len(picked) < st.group_size - 1:
+            continue
+        out.append(dict(e, group=g))
+        out.extend(dict(e, context=paragraphs[p], answer=None, answers=[], group=g) for p in picked)
+    return out
+
+
 _BM25_CACHE: dict[int, Any] = {}
 
 
 def _bm25_index(paragraphs: list[str], stemmer: Any) -> Any:
     import bm25s
 
-    key = len(paragraphs)
+    key = hash(tuple(paragraphs))  # the same paragraphs, the same index
     if key not in _BM25_CACHE:
         index = bm25s.BM25()
         index.index(
@@ -204,6 +250,80 @@ def featurize(
     return out
 
 
+def groups_of(feats: list[dict], examples: list[dict], size: int) -> list[list[int]]:
+    """Window indices by question group, the answer's window first; a group that lost a window (an answer cut
+    by the window edges) is dropped whole."""
+    by_group: dict[int, list[int]] = {}
+    for i, f in enumerate(feats):
+        by_group.setdefault(examples[f["example"]]["group"], []).append(i)
+    out = []
+    for members in by_group.values():
+        if len(members) == size and feats[members[0]]["start"] > 0:
+            out.append(members)
+    return out
+
+
+def group_batches(
+    groups: list[list[int]], feats: list[dict], size: int, rng: random.Random
+) -> list[list[int]]:
+    """Batches of whole groups (``size`` windows each), bucketed by the groups' longest window."""
+    per = max(1, size // len(groups[0]))
+    order = list(range(len(groups)))
+    rng.shuffle(order)
+    width = lambda g: max(len(feats[i]["input_ids"]) for i in groups[g])  # noqa: E731
+    out: list[list[int]] = []
+    pool = per * 50
+    for b in range(0, len(order), pool):
+        chunk = sorted(order[b : b + pool], key=width)
+        for k in range(0, len(chunk), per):
+            out.append([i for g in chunk[k : k + per] for i in groups[g]])
+    rng.shuffle(out)
+    return out
+
+
+def shared_norm_loss(start, end, ctx, group_size: int, starts, ends):  # type: ignore[no-untyped-def]
+    """Cross-entropy of the answer's start and end over all positions of its group's windows, each window's
+    logits taken relative to its own [CLS] ("no answer", which stays in the softmax at 0). Rows come in groups
+    of ``group_size``, the answer's window first."""
+    import torch
+
+    keep = ctx.clone()
+    keep[:, 0] = True
+    rows, width = start.shape
+    loss = 0.0
+    for logits, gold in ((start, starts), (end, ends)):
+        rel = (logits - logits[:, :1]).masked_fill(~keep, -1e4)
+        flat = rel.reshape(rows // group_size, group_size * width)
+        loss = loss + torch.nn.functional.cross_entropy(flat, gold[::group_size])
+    return loss / 2
+
+
+def init_from_onnx(model: Any, path: Path) -> None:
+    """Load a shipped reader's weights into ``model``: int8 MatMul weights dequantized ((q - zero) * scale,
+    transposed to torch's layout), the rest copied by name."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    state = model.state_dict()
+    loaded: dict[str, Any] = {}
+    for node in graph.node:
+        if node.op_type == "MatMulInteger" and node.name.endswith("/MatMul_quant"):
+            name = node.name.strip("/").removesuffix("/MatMul_quant").replace("/", ".") + ".weight"
+            q = node.input[1]
+            base = q.removesuffix("_quantized")
+            w = (arrays[q].astype(np.float32) - arrays[base + "_zero_point"]) * arrays[base + "_scale"]
+            loaded[name] = torch.from_numpy(np.ascontiguousarray(w.T))
+    loaded |= {k: torch.from_numpy(v.copy()) for k, v in arrays.items() if k in state}
+    unused = ("encoder.embeddings.", "encoder.pooler.")  # frozen, or not in the graph
+    missing = [k for k in state if k not in loaded and not k.startswith(unused)]
+    if missing or any(loaded[k].shape != state[k].shape for k in loaded):
+        raise SystemExit(f"error: {path} does not hold this reader's weights ({len(missing)} missing)")
+    model.load_state_dict(loaded, strict=False)
+
+
 def batches(feats: list[dict], size: int, rng: random.Random) -> list[list[int]]:
     """Length-bucketed batches (little padding), in shuffled order."""
     order = list(range(len(feats)))
@@ -232,6 +352,16 @@ def collate(feats: list[dict], idx: list[int]):  # type: ignore[no-untyped-def]
     starts = torch.tensor([feats[i]["start"] for i in idx])
     ends = torch.tensor([feats[i]["end"] for i in idx])
     return ids, types, mask, starts, ends
+
+
+def context_mask(feats: list[dict], idx: list[int], width: int):  # type: ignore[no-untyped-def]
+    """Which positions of a collated batch are passage tokens."""
+    import torch
+
+    ctx = torch.zeros((len(idx), width), dtype=torch.bool)
+    for r, i in enumerate(idx):
+        ctx[r, : len(feats[i]["ctx"])] = torch.tensor(feats[i]["ctx"])
+    return ctx
 
 
 def build_model():  # type: ignore[no-untyped-def]
@@ -336,7 +466,7 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     torch.set_num_threads(int(os.environ.get("QA_THREADS", os.cpu_count() or 1)))
     tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_dir()), local_files_only=True)
     t0 = time.time()
-    train_ex, dev_ex, _ = load_examples(data, st)
+    train_ex, dev_ex, _, _ = load_examples(data, st)
     # A window must keep room for the context: questions over 64 word pieces are left out (the reader clips).
     short = lambda exs: [  # noqa: E731
         e
@@ -346,17 +476,22 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     train_ex, dev_ex = short(train_ex), short(dev_ex)
     rng = random.Random(st.seed)
     feats = featurize(train_ex, tokenizer, st, random.Random(st.seed + 2))
+    groups = groups_of(feats, train_ex, st.group_size) if st.group_size > 1 else []
     dev_sample = random.Random(st.seed + 1).sample(dev_ex, min(st.dev_questions, len(dev_ex)))
     log.info(
-        "data: %d train examples (%d negatives) -> %d windows; %d dev examples; %.0f s",
+        "data: %d train examples (%d negatives) -> %d windows (%d groups); %d dev examples; %.0f s",
         len(train_ex),
         sum(e["answer"] is None for e in train_ex),
         len(feats),
+        len(groups),
         len(dev_ex),
         time.time() - t0,
     )
     (out / "settings.json").write_text(json.dumps(asdict(st), indent=2))
     model = build_model()
+    if st.init:
+        init_from_onnx(model, Path(st.init))
+        log.info("initialised from %s", st.init)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
@@ -390,12 +525,18 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     loss_avg = None
     while step < st.max_steps:
         if not epoch_batches:
-            epoch_batches = batches(feats, st.batch_size, rng)
+            if groups:
+                epoch_batches = group_batches(groups, feats, st.batch_size, rng)
+            else:
+                epoch_batches = batches(feats, st.batch_size, rng)
             epoch_batches = epoch_batches[step % len(epoch_batches) :]
         idx = epoch_batches.pop()
         ids, types, mask, starts, ends = collate(feats, idx)
         s, e = model(ids, types, mask)
         loss = (torch.nn.functional.cross_entropy(s, starts) + torch.nn.functional.cross_entropy(e, ends)) / 2
+        if groups:
+            ctx = context_mask(feats, idx, ids.shape[1])
+            loss = loss + shared_norm_loss(s, e, ctx, st.group_size, starts, ends)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
