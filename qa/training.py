@@ -578,6 +578,23 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     log.info("done: %d steps, %d examples, %.1f min", step, seen, (time.time() - t_start) / 60)
 
 
+def average(init: Path, run: Path, out: Path, share: float = 0.5) -> None:
+    """Write into ``out`` a reader whose weights are ``share`` of ``run``'s and the rest of the shipped reader
+    ``init``'s (a weight-space ensemble of two fine-tunings from the same start), ready for ``--export``."""
+    import shutil
+
+    import torch
+
+    base = build_model()
+    init_from_onnx(base, init)
+    start = base.state_dict()
+    tuned = torch.load(run / "reader.pt", weights_only=True)
+    mixed = {k: share * v + (1 - share) * start[k] if v.is_floating_point() else v for k, v in tuned.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(mixed, out / "reader.pt")
+    shutil.copyfile(run / "settings.json", out / "settings.json")
+
+
 def load_trained(run: Path):  # type: ignore[no-untyped-def]
     """The model of a finished run (``reader.pt``) or of its latest checkpoint."""
     import torch
@@ -696,9 +713,20 @@ def main(argv: list[str] | None = None) -> int:
         "--export", type=Path, default=None, help="export the run in --out to this folder and stop"
     )
     ap.add_argument("--ship", type=Path, default=None, help="with --export: copy the int8 model here")
+    ap.add_argument(
+        "--average-with",
+        type=Path,
+        default=None,
+        help="write into --out the half-and-half weight average of --init's reader and this run, and stop",
+    )
     for name, field in TrainSettings.__dataclass_fields__.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
+    if args.average_with:
+        if not args.init:
+            raise SystemExit("error: --average-with needs --init (the shipped reader to average with)")
+        average(Path(args.init), args.average_with, args.out)
+        return 0
     if args.export:
         export(args.out, args.export)
         if args.ship:

@@ -118,6 +118,24 @@ def test_a_shipped_reader_loads_back_into_torch() -> None:
 
 
 @pytest.mark.model
+def test_an_average_with_itself_is_the_same_reader(tmp_path: Path) -> None:
+    from qa.span_reader import MODEL_DIR
+    from qa.training import average, build_model
+
+    model = build_model()
+    init_from_onnx(model, MODEL_DIR / "reader-int8.onnx")
+    run = tmp_path / "run"
+    run.mkdir()
+    kept = {k: v for k, v in model.state_dict().items() if not k.startswith("encoder.embeddings.")}
+    torch.save({k: v * 3 for k, v in kept.items()}, run / "reader.pt")
+    (run / "settings.json").write_text("{}")
+    average(MODEL_DIR / "reader-int8.onnx", run, tmp_path / "mix", share=0.25)
+    mixed = torch.load(tmp_path / "mix" / "reader.pt", weights_only=True)
+    name = "encoder.encoder.layer.0.attention.self.query.weight"
+    assert torch.allclose(mixed[name], kept[name] * 1.5, atol=1e-5)  # 0.25 * 3w + 0.75 * w
+
+
+@pytest.mark.model
 def test_a_file_without_the_weights_is_refused(tmp_path: Path) -> None:
     import onnx
     from onnx import helper
