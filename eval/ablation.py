@@ -7,6 +7,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
 - ``-unknown_names``: without abstaining on names the corpus never mentions;
 - ``-proximity``: the reader's spans ranked by its margin alone, not also by closeness to the question's words;
+- ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
 - ``hybrid``: the rule reader's candidates and the model's spans, each scored by the mean of both;
@@ -31,6 +32,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "-unknown_names": AnswererSettings(unknown_names=False),
     "-figure_cut": AnswererSettings(figure_cut=False),
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
+    "+figures_only": AnswererSettings(figures_only=True),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),

@@ -34,6 +34,10 @@ def confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin / TEMPERATURE))))
 
 
+# Answer types that only a figure answers (dates and years may be words: "Tuesday", "last week").
+QUANTITY_TYPES = frozenset({"count", "money", "percent", "number"})
+
+
 def _fits(span: Span, answer_type: str | None) -> bool:
     if answer_type in ("year", "date"):
         return span.unit in ("date", "year") or (span.value is not None and 1000 <= span.value <= 2100)
@@ -76,15 +80,19 @@ def candidates(
     figure_cut: bool = True,
     proximity: Proximity = NO_PROXIMITY,
     weights: dict[str, float] | None = None,
+    figures_only: bool = False,
 ) -> list[Candidate]:
     """Each passage's ``top`` spans (one batched model call), best first overall. With a proximity weight,
-    a span's margin gains that many logits times its closeness to the question's terms (``weights``)."""
+    a span's margin gains that many logits times its closeness to the question's terms (``weights``). With
+    ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
+    holding a figure."""
     if not passages:
         return []
     hits = model.read(question, [p.chunk.text for p in passages], top=top)
     near = proximity.weight > 0 and bool(weights)
     numeric = q is not None and q.numeric
     answer_type = q.answer_type if q is not None else None
+    quantity = figures_only and answer_type in QUANTITY_TYPES
     out: list[Candidate] = []
     for p, spans in zip(passages, hits, strict=True):
         chunk = p.chunk
@@ -95,6 +103,8 @@ def candidates(
                 continue
             start, end = chunk.start + a, chunk.start + b
             figure = figure_in(chunk, start, end, answer_type)
+            if figure is None and quantity:
+                continue
             value = unit = hedge = None
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.

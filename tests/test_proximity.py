@@ -72,3 +72,27 @@ def test_the_model_card_chooses_the_rerank_unless_settings_say(index: Index) -> 
     spans = {"900": 2.0, "640": 1.8}
     model = ScriptedSpans(spans, proximity=Proximity(4.0, 4.0))
     assert Answerer(index, span_model=model).ask("How many came from Brookfield?").answer.value == 640  # type: ignore[union-attr]
+
+
+def test_a_quantity_question_is_not_answered_with_words(index: Index) -> None:
+    """The reader likes a phrase with no figure best; "how many" keeps the best span that holds one."""
+    spans = {"Officials counted": 3.0, "640": 1.0}
+    question = "How many workers came from Brookfield?"
+    words = Answerer(
+        index, AnswererSettings(figures_only=False, proximity=Proximity(0.0)), span_model=ScriptedSpans(spans)
+    )
+    figures = Answerer(
+        index, AnswererSettings(figures_only=True, proximity=Proximity(0.0)), span_model=ScriptedSpans(spans)
+    )
+    assert words.ask(question).answer.text == "Officials counted"  # type: ignore[union-attr]
+    assert figures.ask(question).answer.value == 640  # type: ignore[union-attr]
+    # A question that does not ask for a quantity still gets the words.
+    assert figures.ask("Who counted the workers?").answer.text == "Officials counted"  # type: ignore[union-attr]
+
+
+def test_a_quantity_question_with_no_figure_read_abstains(index: Index) -> None:
+    spans = {"Officials counted": 3.0}
+    answerer = Answerer(
+        index, AnswererSettings(figures_only=True, proximity=Proximity(0.0)), span_model=ScriptedSpans(spans)
+    )
+    assert answerer.ask("How many workers came from Brookfield?").abstained
