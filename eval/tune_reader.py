@@ -23,16 +23,13 @@ from qa.evaluation import f1_score
 from qa.proximity import PassageTerms, question_weights
 from qa.reading import confidence
 from qa.text import idf_table
-from qa.training import DEFAULT_DATA, TrainSettings, _bm25_index, load_examples
+from qa.training import DEFAULT_DATA, TrainSettings, bm25_top, load_examples
 
 WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)  # logits for a span with all the question's words beside it
 REACHES = (2.0, 4.0, 8.0, 16.0)  # words
 
 
 def main(argv: list[str] | None = None) -> int:
-    import bm25s
-    import Stemmer
-
     from qa.span_reader import SpanReader
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,12 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     _, dev, paragraphs, _ = load_examples(args.data, st)
     dev = [e for e in dev if e["answer"] is not None]
     dev = random.Random(7).sample(dev, min(args.questions, len(dev)))
-    stemmer = Stemmer.Stemmer("english")
-    index = _bm25_index(paragraphs, stemmer)
-    queries = bm25s.tokenize(
-        [e["question"] for e in dev], stopwords="en", stemmer=stemmer, show_progress=False
-    )
-    ids, _ = index.retrieve(queries, k=args.passages + 20, show_progress=False, n_threads=1)
+    ids = bm25_top(paragraphs, [e["question"] for e in dev], args.passages + 20)
     reader = SpanReader(args.model_dir)
     idf, unseen = idf_table(paragraphs)
     # Per question: each read span's margin, whether it is right, its closeness to the question's words at every

@@ -126,18 +126,10 @@ def _add_bm25_negatives(
     examples: list[dict], paragraphs: list[str], owner: list[int], st: TrainSettings, rng: random.Random
 ) -> None:
     """The best BM25 paragraph of another article, for a share of the questions: hard negatives."""
-    import bm25s
-    import Stemmer
-
-    stemmer = Stemmer.Stemmer("english")
-    index = _bm25_index(paragraphs, stemmer)
     chosen = [e for e in examples if e["answer"] is not None and rng.random() < st.bm25_negatives]
     if not chosen:
         return
-    queries = bm25s.tokenize(
-        [e["question"] for e in chosen], stopwords="en", stemmer=stemmer, show_progress=False
-    )
-    ids, _ = index.retrieve(queries, k=5, show_progress=False, n_threads=1)
+    ids = bm25_top(paragraphs, [e["question"] for e in chosen], 5)
     for e, row in zip(chosen, ids, strict=True):
         for pid in row:
             if owner[int(pid)] != e["article"]:
@@ -151,21 +143,11 @@ def grouped_examples(
     """Each answerable example followed by ``group_size - 1`` distractors that do not hold its answer: one
     other paragraph of its article where there is one, the rest the best BM25 paragraphs of other articles.
     Every example gets a ``group`` number; the answer's example comes first in its group."""
-    import bm25s
-    import Stemmer
-
-    stemmer = Stemmer.Stemmer("english")
-    index = _bm25_index(paragraphs, stemmer)
     positives = [e for e in examples if e["answer"] is not None]
     by_article: dict[int, list[int]] = {}
     for pid, a in enumerate(owner):
         by_article.setdefault(a, []).append(pid)
-    queries = bm25s.tokenize(
-        [e["question"] for e in positives], stopwords="en", stemmer=stemmer, show_progress=False
-    )
-    ids, _ = index.retrieve(
-        queries, k=min(st.group_size + 4, len(paragraphs)), show_progress=False, n_threads=1
-    )
+    ids = bm25_top(paragraphs, [e["question"] for e in positives], st.group_size + 4)
     out: list[dict] = []
     for g, (e, row) in enumerate(zip(positives, ids, strict=True)):
         answer = e["answer"]["text"]
@@ -183,9 +165,13 @@ def grouped_examples(
 _BM25_CACHE: dict[int, Any] = {}
 
 
-def _bm25_index(paragraphs: list[str], stemmer: Any) -> Any:
+def bm25_top(paragraphs: list[str], questions: list[str], k: int) -> Any:
+    """For each question, the indices of its ``k`` best BM25 paragraphs (stemmed, English stopwords); the
+    index over ``paragraphs`` is built once and kept."""
     import bm25s
+    import Stemmer
 
+    stemmer = Stemmer.Stemmer("english")
     key = hash(tuple(paragraphs))  # the same paragraphs, the same index
     if key not in _BM25_CACHE:
         index = bm25s.BM25()
@@ -194,7 +180,9 @@ def _bm25_index(paragraphs: list[str], stemmer: Any) -> Any:
             show_progress=False,
         )
         _BM25_CACHE[key] = index
-    return _BM25_CACHE[key]
+    queries = bm25s.tokenize(questions, stopwords="en", stemmer=stemmer, show_progress=False)
+    ids, _ = _BM25_CACHE[key].retrieve(queries, k=min(k, len(paragraphs)), show_progress=False, n_threads=1)
+    return ids
 
 
 def featurize(
@@ -263,24 +251,6 @@ def groups_of(feats: list[dict], examples: list[dict], size: int) -> list[list[i
     return out
 
 
-def group_batches(
-    groups: list[list[int]], feats: list[dict], size: int, rng: random.Random
-) -> list[list[int]]:
-    """Batches of whole groups (``size`` windows each), bucketed by the groups' longest window."""
-    per = max(1, size // len(groups[0]))
-    order = list(range(len(groups)))
-    rng.shuffle(order)
-    width = lambda g: max(len(feats[i]["input_ids"]) for i in groups[g])  # noqa: E731
-    out: list[list[int]] = []
-    pool = per * 50
-    for b in range(0, len(order), pool):
-        chunk = sorted(order[b : b + pool], key=width)
-        for k in range(0, len(chunk), per):
-            out.append([i for g in chunk[k : k + per] for i in groups[g]])
-    rng.shuffle(out)
-    return out
-
-
 def shared_norm_loss(start, end, ctx, group_size: int, starts, ends):  # type: ignore[no-untyped-def]
     """Cross-entropy of the answer's start and end over all positions of its group's windows, each window's
     logits taken relative to its own [CLS] ("no answer", which stays in the softmax at 0). Rows come in groups
@@ -324,15 +294,21 @@ def init_from_onnx(model: Any, path: Path) -> None:
     model.load_state_dict(loaded, strict=False)
 
 
-def batches(feats: list[dict], size: int, rng: random.Random) -> list[list[int]]:
-    """Length-bucketed batches (little padding), in shuffled order."""
-    order = list(range(len(feats)))
+def batches(
+    feats: list[dict], size: int, rng: random.Random, groups: list[list[int]] | None = None
+) -> list[list[int]]:
+    """Length-bucketed batches of about ``size`` windows (little padding), in shuffled order. ``groups`` keeps
+    windows together (shared normalisation), bucketed by each group's longest; by default each is its own."""
+    units = groups or [[i] for i in range(len(feats))]
+    per = max(1, size // len(units[0]))
+    order = list(range(len(units)))
     rng.shuffle(order)
+    width = lambda u: max(len(feats[i]["input_ids"]) for i in units[u])  # noqa: E731
     out: list[list[int]] = []
-    pool = size * 50
+    pool = per * 50
     for b in range(0, len(order), pool):
-        chunk = sorted(order[b : b + pool], key=lambda i: len(feats[i]["input_ids"]))
-        out.extend(chunk[k : k + size] for k in range(0, len(chunk), size))
+        chunk = sorted(order[b : b + pool], key=width)
+        out.extend([i for u in chunk[k : k + per] for i in units[u]] for k in range(0, len(chunk), per))
     rng.shuffle(out)
     return out
 
@@ -525,10 +501,7 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     loss_avg = None
     while step < st.max_steps:
         if not epoch_batches:
-            if groups:
-                epoch_batches = group_batches(groups, feats, st.batch_size, rng)
-            else:
-                epoch_batches = batches(feats, st.batch_size, rng)
+            epoch_batches = batches(feats, st.batch_size, rng, groups)
             epoch_batches = epoch_batches[step % len(epoch_batches) :]
         idx = epoch_batches.pop()
         ids, types, mask, starts, ends = collate(feats, idx)
