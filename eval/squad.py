@@ -205,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slice", type=int, default=0, help="ask only N questions of the sample (CI)")
     ap.add_argument("--encoder", default="onnx-int8")
     ap.add_argument("--reader", default="model", choices=("model", "rules", "hybrid"))
+    ap.add_argument(
+        "--no-ner", dest="ner", action="store_false", help="index without named entities (the ablation)"
+    )
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
@@ -227,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     if not corpus.exists() or corpus.read_text("utf-8") != payload:
         corpus.write_text(payload, "utf-8")
     t = time.perf_counter()
-    index = build_index(corpus, args.work / f"index-{args.encoder}", BuildSettings(encoder=args.encoder))
+    where = args.work / f"index-{args.encoder}{'' if args.ner else '-noner'}"
+    index = build_index(corpus, where, BuildSettings(encoder=args.encoder, ner=args.ner))
     build_s = time.perf_counter() - t
 
     assistant = summarize(run_assistant(index.path, questions, args.reader))
@@ -237,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.python_version()}",
         "command": "python -m eval.squad " + " ".join(argv if argv is not None else sys.argv[1:]),
         "encoder": args.encoder,
+        "ner": args.ner,
         "reader": args.reader,
         "paragraphs": len(articles),
         "passages": index.manifest["counts"]["chunks"],
