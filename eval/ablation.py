@@ -7,6 +7,8 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
 - ``-unknown_names``: without abstaining on names the corpus never mentions;
 - ``-proximity``: the reader's spans ranked by its margin alone, not also by closeness to the question's words;
+- ``+retrieval_prior``: spans gain logits for their passage's retrieval rank, with the threshold tuned with it
+  (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
@@ -33,6 +35,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "-figure_cut": AnswererSettings(figure_cut=False),
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "+figures_only": AnswererSettings(figures_only=True),
+    "+retrieval_prior": AnswererSettings(retrieval_prior=None),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),

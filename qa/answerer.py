@@ -18,7 +18,7 @@ from qa.question import Gazetteer, Question, Vocabulary, analyze
 from qa.reader import Candidate, Reader, ReaderSettings
 from qa.reading import SpanModel, candidates
 from qa.retriever import FusionSettings, Retriever
-from qa.span_reader import SpanReader
+from qa.span_reader import NO_PRIOR, RetrievalPrior, SpanReader
 from qa.text import terms
 
 MAX_QUESTION_CHARS = 2000
@@ -126,6 +126,10 @@ class AnswererSettings:
     abstain_confidence: float | None = None
     # Rerank the reader's spans by closeness to the question's words; None: the model card's choice.
     proximity: Proximity | None = None
+    # Logits a span gains for its passage's retrieval rank (weight / (rank + 1)), with the threshold chosen with
+    # it; None: the model card's (eval/tune_pipeline.py). Off: better on held-out articles, SQuAD dev and newsqa,
+    # but one question under two gates (newsqa figures, bundled citation recall); see the model card.
+    retrieval_prior: RetrievalPrior = NO_PRIOR
     # Abstain when the question names something the corpus never mentions (a rule kept by ablation).
     unknown_names: bool = True
     # Cut a span that holds a figure to the figure asked for ("5,600 foreign fighters" -> "5,600").
@@ -172,6 +176,11 @@ class Answerer:
         places = [e.text for c in self.index.chunks for e in c.entities if e.label in PLACE_LABELS]
         return PlaceLinker(self.index.encoder, places)
 
+    @property
+    def prior(self) -> RetrievalPrior:
+        p = self.settings.retrieval_prior
+        return self.span_model.retrieval_prior if p is None else p
+
     @cached_property
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.index.idf)
@@ -214,13 +223,25 @@ class Answerer:
         return q, query
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
+        if self.settings.reader == "rules":
+            q, query = self.analyze(question, history)
+            qvec = self.index.encoder.encode([query])[0]
+            depth = max(self.settings.reader_rules.top_passages, 30)
+            passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
+            return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
+        q, query, read_as, passages, found = self.read(question, history)
+        return self._read_result(q, query, read_as, passages, found, qid)
+
+    def read(
+        self, question: str, history: list[str] | tuple[str, ...] = ()
+    ) -> tuple[Question, str, str, list[Passage], list[Candidate]]:
+        """The question analysed, its search query, what the reader reads, the passages retrieved and the
+        reader's spans over them, best first (the hybrid fuses the rule reader's candidates in)."""
         q, query = self.analyze(question, history)
         qvec = self.index.encoder.encode([query])[0]
         st = self.settings
-        depth = max(st.reader_rules.top_passages, 30) if st.reader != "model" else st.read_passages
+        depth = max(st.reader_rules.top_passages, 30) if st.reader == "hybrid" else st.read_passages
         passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
-        if st.reader == "rules":
-            return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
         read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
         if q.expansions:
@@ -239,10 +260,11 @@ class Answerer:
             near,
             weights,
             st.figures_only,
+            self.prior.weight,
         )
         if st.reader == "hybrid":
             found = fuse(self.reader.read(q, passages, qvec), found, st.rules_weight)
-        return self._read_result(q, query, read_as, passages, found, qid)
+        return q, query, read_as, passages, found
 
     def _read_result(
         self,
@@ -278,6 +300,8 @@ class Answerer:
         groups = group(list(per_doc.values()), agree, year=q.answer_type == "year")
         unknown = st.unknown_names and bool(q.unknown_names)
         floor = st.abstain_confidence
+        if floor is None:
+            floor = self.prior.abstain_confidence
         if floor is None:
             floor = self.span_model.abstain_confidence
             if st.reader == "hybrid":

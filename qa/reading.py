@@ -13,13 +13,14 @@ from qa.models import Chunk, Passage, Span
 from qa.proximity import NO_PROXIMITY, PassageTerms, Proximity
 from qa.question import Question
 from qa.reader import Candidate
-from qa.span_reader import SpanHit
+from qa.span_reader import RetrievalPrior, SpanHit
 
 
 class SpanModel(Protocol):
     name: str
     abstain_confidence: float
     proximity: Proximity
+    retrieval_prior: RetrievalPrior
 
     def read(self, question: str, texts: list[str], top: int = 3) -> list[list[SpanHit]]: ...
 
@@ -81,9 +82,12 @@ def candidates(
     proximity: Proximity = NO_PROXIMITY,
     weights: dict[str, float] | None = None,
     figures_only: bool = False,
+    retrieval: float = 0.0,
 ) -> list[Candidate]:
     """Each passage's ``top`` spans (one batched model call), best first overall. With a proximity weight,
-    a span's margin gains that many logits times its closeness to the question's terms (``weights``). With
+    a span's margin gains that many logits times its closeness to the question's terms (``weights``); with a
+    ``retrieval`` weight, ``retrieval / (rank + 1)`` logits for the rank of its passage in ``passages`` (the
+    retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
     holding a figure."""
     if not passages:
@@ -94,7 +98,7 @@ def candidates(
     answer_type = q.answer_type if q is not None else None
     quantity = figures_only and answer_type in QUANTITY_TYPES
     out: list[Candidate] = []
-    for p, spans in zip(passages, hits, strict=True):
+    for rank, (p, spans) in enumerate(zip(passages, hits, strict=True)):
         chunk = p.chunk
         words = PassageTerms(chunk.text) if near and spans else None
         for h in spans:
@@ -112,7 +116,7 @@ def candidates(
                 if figure_cut:
                     start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
-            margin = h.margin
+            margin = h.margin + retrieval / (rank + 1)
             if words is not None and weights:
                 margin += proximity.weight * words.closeness(weights, h.start, h.end, proximity.reach)
             score = confidence(margin)

@@ -49,6 +49,18 @@ class SpanHit:
 
 
 @dataclass(frozen=True)
+class RetrievalPrior:
+    """Logits a span gains for its passage's rank in the retriever's order, ``weight / (rank + 1)``, and the
+    abstention threshold chosen with it (the prior raises the scores of the best-retrieved passages)."""
+
+    weight: float = 0.0
+    abstain_confidence: float | None = None
+
+
+NO_PRIOR = RetrievalPrior()
+
+
+@dataclass(frozen=True)
 class _Window:
     passage: int
     ids: list[int]
@@ -98,6 +110,14 @@ class SpanReader:
         """The rerank by closeness to the question's words chosen with the threshold (none in older cards)."""
         near = self.card.get("proximity") or {}
         return Proximity(float(near.get("weight", 0.0)), float(near.get("reach", 4.0)))
+
+    @property
+    def retrieval_prior(self) -> RetrievalPrior:
+        """The retrieval prior and its threshold, chosen on the held-out tuning set (``eval/tune_pipeline.py``;
+        none in older cards)."""
+        prior = self.card.get("retrieval_prior") or {}
+        floor = prior.get("abstain_confidence")
+        return RetrievalPrior(float(prior.get("weight", 0.0)), None if floor is None else float(floor))
 
     @property
     def name(self) -> str:

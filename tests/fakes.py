@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.proximity import NO_PROXIMITY, Proximity
-from qa.span_reader import SpanHit
+from qa.span_reader import NO_PRIOR, RetrievalPrior, SpanHit
 
 
 class ScriptedSpans:
@@ -13,11 +13,16 @@ class ScriptedSpans:
     name = "scripted"
 
     def __init__(
-        self, phrases: dict[str, float], abstain_confidence: float = 0.5, proximity: Proximity = NO_PROXIMITY
+        self,
+        phrases: dict[str, float],
+        abstain_confidence: float = 0.5,
+        proximity: Proximity = NO_PROXIMITY,
+        retrieval_prior: RetrievalPrior = NO_PRIOR,
     ) -> None:
         self.phrases = phrases
         self.abstain_confidence = abstain_confidence
         self.proximity = proximity
+        self.retrieval_prior = retrieval_prior
         self.questions: list[str] = []
         self.calls = 0
 
