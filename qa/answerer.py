@@ -129,7 +129,7 @@ class AnswererSettings:
     # Logits a span gains for its passage's retrieval rank (weight / (rank + 1)), with the threshold chosen with
     # it; None: the model card's (eval/tune_pipeline.py). Off: better on held-out articles, SQuAD dev and newsqa,
     # but one question under two gates (newsqa figures, bundled citation recall); see the model card.
-    retrieval_prior: RetrievalPrior = NO_PRIOR
+    retrieval_prior: RetrievalPrior | None = NO_PRIOR
     # Abstain when the question names something the corpus never mentions (a rule kept by ablation).
     unknown_names: bool = True
     # Cut a span that holds a figure to the figure asked for ("5,600 foreign fighters" -> "5,600").
@@ -301,9 +301,8 @@ class Answerer:
         unknown = st.unknown_names and bool(q.unknown_names)
         floor = st.abstain_confidence
         if floor is None:
-            floor = self.prior.abstain_confidence
-        if floor is None:
-            floor = self.span_model.abstain_confidence
+            tuned = self.prior.abstain_confidence  # a prior raises scores: its threshold was chosen with it
+            floor = tuned if tuned is not None else self.span_model.abstain_confidence
             if st.reader == "hybrid":
                 floor = st.rules_weight * st.abstain_below + (1 - st.rules_weight) * floor
         if not groups or unknown or groups[0].best.score < floor:
