@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
+
 from qa.agreement import AgreementSettings, Group, candidate_key, conflicts, group, same_answer, supporting
 from qa.conversation import resolve, restate
 from qa.index import Index
@@ -224,24 +226,28 @@ class Answerer:
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
         if self.settings.reader == "rules":
-            q, query = self.analyze(question, history)
-            qvec = self.index.encoder.encode([query])[0]
-            depth = max(self.settings.reader_rules.top_passages, 30)
-            passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
+            q, query, qvec, passages = self._retrieve(question, history)
             return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
         q, query, read_as, passages, found = self.read(question, history)
         return self._read_result(q, query, read_as, passages, found, qid)
+
+    def _retrieve(
+        self, question: str, history: list[str] | tuple[str, ...]
+    ) -> tuple[Question, str, np.ndarray, list[Passage]]:
+        """The question analysed, its search query and vector, and the passages retrieved for it."""
+        q, query = self.analyze(question, history)
+        qvec = self.index.encoder.encode([query])[0]
+        st = self.settings
+        depth = max(st.reader_rules.top_passages, 30) if st.reader != "model" else st.read_passages
+        return q, query, qvec, self.retriever.search(query, top_k=depth, query_vec=qvec)
 
     def read(
         self, question: str, history: list[str] | tuple[str, ...] = ()
     ) -> tuple[Question, str, str, list[Passage], list[Candidate]]:
         """The question analysed, its search query, what the reader reads, the passages retrieved and the
         reader's spans over them, best first (the hybrid fuses the rule reader's candidates in)."""
-        q, query = self.analyze(question, history)
-        qvec = self.index.encoder.encode([query])[0]
+        q, query, qvec, passages = self._retrieve(question, history)
         st = self.settings
-        depth = max(st.reader_rules.top_passages, 30) if st.reader == "hybrid" else st.read_passages
-        passages = self.retriever.search(query, top_k=depth, query_vec=qvec)
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
         read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
         if q.expansions:
