@@ -7,19 +7,21 @@
 The held-out part of ``qa-train.json.gz`` (split by article exactly as training splits it) becomes a corpus,
 one article per paragraph, with paragraphs of training articles mixed in as distractors, and a gold file of its
 questions (``kind`` numeric when an answer holds a digit). The same questions asked of the distractors alone
-(``distractors.jsonl``, ``gold-unanswerable.jsonl``) have no answer there: they measure abstention. Settings of the whole pipeline (passage ranking,
-read depth, abstention) are chosen on it; the gold sets, newsqa-dev and SQuAD dev stay for reporting.
+(``distractors.jsonl``, ``gold-unanswerable.jsonl``) have no answer there: they measure abstention. Settings of
+the whole pipeline (passage ranking, read depth, abstention) are chosen on it; the gold sets, newsqa-dev and
+SQuAD dev stay for reporting.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
 from pathlib import Path
 
+from eval.unanswerable import unanswerable
+from qa.files import write_jsonl
 from qa.training import DEFAULT_DATA, TrainSettings, load_examples
 
 
@@ -34,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         args.data, TrainSettings(bm25_negatives=0.0, same_article_negatives=0.0)
     )
     dev = [e for e in dev if e["answer"] is not None]
-    own = sorted({e["paragraph"] for e in dev})
-    held = set(own)
+    held = {e["paragraph"] for e in dev}
     pool = sorted({e["paragraph"] for e in train} - held)
-    extra = random.Random(args.seed).sample(pool, min(args.distractors, len(pool)))
-    args.out.mkdir(parents=True, exist_ok=True)
-    corpus = [{"id": f"p{i}", "text": paragraphs[i]} for i in sorted(held | set(extra))]
-    (args.out / "corpus.jsonl").write_text("".join(json.dumps(a) + "\n" for a in corpus), "utf-8")
+    extra = set(random.Random(args.seed).sample(pool, min(args.distractors, len(pool))))
+
+    def articles(ids: set[int]) -> list[dict]:
+        return [{"id": f"p{i}", "text": paragraphs[i]} for i in sorted(ids)]
+
     gold = [
         {
             "id": e["id"],
@@ -51,14 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         for e in dev
     ]
-    (args.out / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold), "utf-8")
-    others = [a for a in corpus if int(a["id"][1:]) not in held]
-    (args.out / "distractors.jsonl").write_text("".join(json.dumps(a) + "\n" for a in others), "utf-8")
-    unanswerable = [dict(g, answers=[], sources=[], kind="unanswerable") for g in gold]
-    (args.out / "gold-unanswerable.jsonl").write_text(
-        "".join(json.dumps(g) + "\n" for g in unanswerable), "utf-8"
-    )
-    print(f"{len(gold)} questions, {len(corpus)} paragraphs ({len(held)} held out) -> {args.out}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(args.out / "corpus.jsonl", articles(held | extra))
+    write_jsonl(args.out / "gold.jsonl", gold)
+    write_jsonl(args.out / "distractors.jsonl", articles(extra))
+    write_jsonl(args.out / "gold-unanswerable.jsonl", unanswerable(gold))
+    print(f"{len(gold)} questions, {len(held | extra)} paragraphs ({len(held)} held out) -> {args.out}")
     return 0
 
 

@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from eval.tune_reader import GRID, policy_threshold
 from qa.answerer import Answerer, AnswererSettings
 from qa.config import cache_dir
 from qa.evaluation import answer_matches, load_gold
 from qa.index import Index
-from qa.reading import TEMPERATURE, confidence
-from qa.span_reader import NO_PRIOR
+from qa.reading import confidence, margin_of
+from qa.span_reader import MODEL_DIR, NO_PRIOR
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)  # logits for a span in the top-ranked passage
-POLICY = 0.95  # share of the right answers the threshold keeps
 
 
 def _spans(answerer: Answerer, item: dict) -> tuple[list[tuple[int, float, bool]], bool]:
@@ -41,10 +40,8 @@ def _spans(answerer: Answerer, item: dict) -> tuple[list[tuple[int, float, bool]
     rank = {p.chunk.id: r for r, p in enumerate(passages)}
     out = []
     for c in found:
-        p = min(max(c.score, 1e-12), 1 - 1e-12)
-        margin = TEMPERATURE * math.log(p / (1 - p))
         right = any(answer_matches(c.text, c.value, c.unit, g) for g in item["answers"])
-        out.append((rank[c.chunk_id], margin, right))
+        out.append((rank[c.chunk_id], margin_of(c.score), right))
     return out, bool(q.unknown_names)
 
 
@@ -59,7 +56,6 @@ def choose(
     answerable: list[tuple[list, bool]], unanswerable: list[tuple[list, bool]]
 ) -> tuple[list[dict], dict]:
     """Every weight's figures at its policy threshold, and the chosen row."""
-    grid = np.linspace(0.01, 0.99, 99)
     table = []
     for w in WEIGHTS:
         pos = [(_best(s, w), unknown) for s, unknown in answerable]
@@ -72,8 +68,7 @@ def choose(
             return float(np.mean([b is None or b[0] < t or u for b, u in neg]))
 
         top = float(np.mean([b is not None and b[1] for b, _ in pos]))
-        most = right(0.0)
-        t = max(float(x) for x in grid if right(float(x)) >= POLICY * most)
+        t = policy_threshold([(round(float(x), 2), right(float(x))) for x in GRID])
         table.append(
             {
                 "weight": w,
@@ -112,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(json.dumps({"chosen": chosen}))
     if args.write:
-        path = answerer.span_model.model_dir / "model.json"  # type: ignore[attr-defined]
+        path = MODEL_DIR / "model.json"
         card = json.loads(path.read_text("utf-8"))
         card["retrieval_prior"] = {
             "weight": chosen["weight"],

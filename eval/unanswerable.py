@@ -9,11 +9,17 @@ Writes the questions with their answers removed (kind ``unanswerable``), for ``q
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from qa.evaluation import GoldError, load_gold
+from qa.files import write_jsonl
+
+
+def unanswerable(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions with their answers removed, to be asked of a corpus they are not about."""
+    return [{"id": i["id"], "question": i["question"], "answers": [], "kind": "unanswerable"} for i in items]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": i["id"], "question": i["question"], "answers": [], "kind": "unanswerable"} for i in items]
-    args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    rows = unanswerable(items)
+    write_jsonl(args.out, rows)
     print(f"{len(rows)} questions -> {args.out}")
     return 0
 

@@ -4,6 +4,7 @@ an interruption never leaves half done."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -30,3 +31,8 @@ def write_atomic(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_jsonl(target: Path, rows: list[dict]) -> None:
+    """One JSON object a line, written atomically (``write_atomic``)."""
+    write_atomic(target, "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8"))

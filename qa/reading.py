@@ -35,6 +35,12 @@ def confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin / TEMPERATURE))))
 
 
+def margin_of(score: float) -> float:
+    """The margin a ``confidence`` score was squashed from (its inverse, within the clipping)."""
+    p = min(max(score, 1e-12), 1 - 1e-12)
+    return TEMPERATURE * math.log(p / (1 - p))
+
+
 # Answer types that only a figure answers (dates and years may be words: "Tuesday", "last week").
 QUANTITY_TYPES = frozenset({"count", "money", "percent", "number"})
 

@@ -27,3 +27,49 @@ def test_every_gold_question_names_known_sources() -> None:
 def test_missing_data_is_a_one_line_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["--data", str(tmp_path / "none.jsonl.gz"), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().out.count("\n") == 1
+
+
+def test_the_tuning_set_holds_out_its_own_paragraphs_and_asks_again_without_them(tmp_path: Path) -> None:
+    import gzip
+
+    from eval.heldout import main as heldout
+
+    articles = [
+        {
+            "title": f"article {i}",
+            "source": "synthetic",
+            "paragraphs": [
+                {
+                    "context": f"Town {i} counted {100 + i} boats in the harbour.",
+                    "qas": [
+                        {
+                            "id": f"q{i}",
+                            "question": f"How many boats did town {i} count?",
+                            "answers": [{"text": str(100 + i), "answer_start": len(f"Town {i} counted ")}],
+                        }
+                    ],
+                }
+            ],
+        }
+        for i in range(300)
+    ]
+    data = tmp_path / "qa.json.gz"
+    with gzip.open(data, "wt") as fh:
+        json.dump({"data": articles}, fh)
+    out = tmp_path / "heldout"
+    assert heldout(["--data", str(data), "--out", str(out), "--distractors", "20"]) == 0
+
+    def rows(name: str) -> list[dict]:
+        return [json.loads(line) for line in (out / name).read_text("utf-8").splitlines()]
+
+    corpus, distractors = rows("corpus.jsonl"), rows("distractors.jsonl")
+    gold, unanswerable = rows("gold.jsonl"), rows("gold-unanswerable.jsonl")
+    own = {s for g in gold for s in g["sources"]}
+    assert gold and len(distractors) == 20
+    assert {a["id"] for a in corpus} == own | {a["id"] for a in distractors}
+    assert not own & {a["id"] for a in distractors}  # asked of the distractors, no question has its paragraph
+    texts = {a["id"]: a["text"] for a in corpus}
+    assert all(any(ans in texts[s] for ans in g["answers"]) for g in gold for s in g["sources"])
+    assert all(g["kind"] == "numeric" for g in gold)
+    assert [u["id"] for u in unanswerable] == [g["id"] for g in gold]
+    assert all(u["answers"] == [] and u["kind"] == "unanswerable" for u in unanswerable)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.answerer import Answerer, AnswererSettings
 from qa.conversation import restate
 from qa.index import Index
-from qa.reading import confidence
+from qa.reading import confidence, margin_of
 from tests.fakes import ScriptedSpans
 
 from .conftest import index_over
@@ -170,3 +172,9 @@ def test_an_unknown_reader_is_a_one_line_error(hash_index: Path) -> None:
     )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "unknown reader 'oracle'" in r.stderr
+
+
+@given(st.floats(min_value=-80.0, max_value=80.0))
+def test_margin_of_inverts_confidence(margin: float) -> None:
+    """The tuning scripts re-weight spans in logits: the margin comes back from its score."""
+    assert margin_of(confidence(margin)) == pytest.approx(margin, abs=1e-6)

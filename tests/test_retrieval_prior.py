@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.tune_pipeline import POLICY, choose
+from eval.tune_pipeline import choose
+from eval.tune_reader import POLICY
 from qa.answerer import Answerer, AnswererSettings
 from qa.index import Index
 from qa.proximity import Proximity
