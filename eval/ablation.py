@@ -11,6 +11,9 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
+- ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
+  tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
+- ``fusion_k=10+retrieval_prior``: both;
 - ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
 - ``hybrid``: the rule reader's candidates and the model's spans, each scored by the mean of both;
 - ``rules``: the hand-weighted rule reader the model replaces.
@@ -28,6 +31,7 @@ from qa.answerer import Answerer, AnswererSettings
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
 from qa.proximity import Proximity
+from qa.retriever import FusionSettings
 
 VARIANTS: dict[str, AnswererSettings] = {
     "model": AnswererSettings(),
@@ -37,6 +41,8 @@ VARIANTS: dict[str, AnswererSettings] = {
     "+figures_only": AnswererSettings(figures_only=True),
     "+retrieval_prior": AnswererSettings(retrieval_prior=None),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
+    "fusion_k=10": AnswererSettings(fusion=FusionSettings(k=10)),
+    "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),
 }

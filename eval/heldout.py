@@ -18,11 +18,16 @@ import argparse
 import random
 import re
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from eval.unanswerable import unanswerable
 from qa.files import write_jsonl
 from qa.training import DEFAULT_DATA, TrainSettings, load_examples
+
+
+def _order(doc: str) -> tuple[str, int]:
+    return doc[0], int(doc[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,24 +36,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--distractors", type=int, default=1500, help="training paragraphs mixed into the corpus")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--by-article",
+        action="store_true",
+        help="one document per source article (its paragraphs in order), as news stories are, not per paragraph",
+    )
     args = ap.parse_args(argv)
-    train, dev, paragraphs, _ = load_examples(
+    train, dev, paragraphs, owner = load_examples(
         args.data, TrainSettings(bm25_negatives=0.0, same_article_negatives=0.0)
     )
     dev = [e for e in dev if e["answer"] is not None]
-    held = {e["paragraph"] for e in dev}
-    pool = sorted({e["paragraph"] for e in train} - held)
-    extra = set(random.Random(args.seed).sample(pool, min(args.distractors, len(pool))))
+    # A document: a paragraph, or with --by-article every paragraph of its article (an "article" that gathers
+    # thousands of posts stays one document per post, as training splits it).
+    size = Counter(owner)
+    doc_of = [f"a{a}" if args.by_article and size[a] <= 100 else f"p{i}" for i, a in enumerate(owner)]
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(doc_of):
+        members[d].append(i)
+    held = {doc_of[e["paragraph"]] for e in dev}
+    pool = sorted({doc_of[e["paragraph"]] for e in train} - held, key=_order)
+    rng = random.Random(args.seed)
+    if not args.by_article:
+        extra = set(rng.sample(pool, min(args.distractors, len(pool))))
+    else:  # whole articles until they hold --distractors paragraphs
+        rng.shuffle(pool)
+        extra, count = set(), 0
+        for d in pool:
+            if count >= args.distractors:
+                break
+            extra.add(d)
+            count += len(members[d])
 
-    def articles(ids: set[int]) -> list[dict]:
-        return [{"id": f"p{i}", "text": paragraphs[i]} for i in sorted(ids)]
+    def articles(ids: set[str]) -> list[dict]:
+        return [
+            {"id": d, "text": "\n\n".join(paragraphs[i] for i in members[d])} for d in sorted(ids, key=_order)
+        ]
 
     gold = [
         {
             "id": e["id"],
             "question": e["question"],
             "answers": e["answers"],
-            "sources": [f"p{e['paragraph']}"],
+            "sources": [doc_of[e["paragraph"]]],
             "kind": "numeric" if any(re.search(r"\d", a) for a in e["answers"]) else "span",
         }
         for e in dev
@@ -58,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     write_jsonl(args.out / "gold.jsonl", gold)
     write_jsonl(args.out / "distractors.jsonl", articles(extra))
     write_jsonl(args.out / "gold-unanswerable.jsonl", unanswerable(gold))
-    print(f"{len(gold)} questions, {len(held | extra)} paragraphs ({len(held)} held out) -> {args.out}")
+    n = sum(len(members[d]) for d in held | extra)
+    print(
+        f"{len(gold)} questions, {len(held | extra)} documents of {n} paragraphs ({len(held)} held out) -> {args.out}"
+    )
     return 0
 
 

@@ -87,12 +87,14 @@ def _scores(prediction: str, golds: list[str]) -> tuple[float, float]:
 
 # -- the assistant ---------------------------------------------------------------------------------
 def run_assistant(
-    index_dir: Path, questions: list[dict[str, Any]], reader: str = "model"
+    index_dir: Path, questions: list[dict[str, Any]], reader: str = "model", fusion_k: int | None = None
 ) -> list[dict[str, Any]]:
     from qa.answerer import Answerer, AnswererSettings
     from qa.index import Index
+    from qa.retriever import FusionSettings
 
-    answerer = Answerer(Index.load(index_dir), AnswererSettings(reader=reader))
+    fusion = FusionSettings() if fusion_k is None else FusionSettings(k=fusion_k)
+    answerer = Answerer(Index.load(index_dir), AnswererSettings(reader=reader, fusion=fusion))
     answerer.ask(questions[0]["question"])  # load once: latency is per question
     rows = []
     for q in questions:
@@ -208,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-ner", dest="ner", action="store_false", help="index without named entities (the ablation)"
     )
+    ap.add_argument("--fusion-k", type=int, default=None, help="rank fusion's k (default: the retriever's)")
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
@@ -234,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     index = build_index(corpus, where, BuildSettings(encoder=args.encoder, ner=args.ner))
     build_s = time.perf_counter() - t
 
-    assistant = summarize(run_assistant(index.path, questions, args.reader))
+    assistant = summarize(run_assistant(index.path, questions, args.reader, args.fusion_k))
     naive = summarize(run_naive(articles, questions, index.encoder))
     report = {
         "date": time.strftime("%Y-%m-%d"),
@@ -243,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "encoder": args.encoder,
         "ner": args.ner,
         "reader": args.reader,
+        "fusion_k": args.fusion_k,
         "paragraphs": len(articles),
         "passages": index.manifest["counts"]["chunks"],
         "questions": len(questions),

@@ -52,6 +52,6 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + weight / (s.k + rank + 1)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         chunks = self.index.chunks
-        top = best[0][1] if best else 1.0
+        top = best[0][1] if best and best[0][1] > 0 else 1.0  # a retriever weighted 0 adds nothing
         # Scores scaled so the best passage is 1.0: comparable across questions.
         return [Passage(chunks[cid], score / top) for cid, score in best]

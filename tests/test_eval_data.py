@@ -73,3 +73,44 @@ def test_the_tuning_set_holds_out_its_own_paragraphs_and_asks_again_without_them
     assert all(g["kind"] == "numeric" for g in gold)
     assert [u["id"] for u in unanswerable] == [g["id"] for g in gold]
     assert all(u["answers"] == [] and u["kind"] == "unanswerable" for u in unanswerable)
+
+
+def test_the_tuning_set_by_article_keeps_each_article_whole(tmp_path: Path) -> None:
+    import gzip
+
+    from eval.heldout import main as heldout
+
+    def paragraph(i: int, j: int) -> dict:
+        return {
+            "context": f"Part {j}: town {i} counted {100 * j + i} boats.",
+            "qas": [
+                {
+                    "id": f"q{i}-{j}",
+                    "question": f"How many boats did town {i} count in part {j}?",
+                    "answers": [
+                        {"text": str(100 * j + i), "answer_start": len(f"Part {j}: town {i} counted ")}
+                    ],
+                }
+            ],
+        }
+
+    articles = [
+        {"title": f"article {i}", "source": "synthetic", "paragraphs": [paragraph(i, 1), paragraph(i, 2)]}
+        for i in range(300)
+    ]
+    data = tmp_path / "qa.json.gz"
+    with gzip.open(data, "wt") as fh:
+        json.dump({"data": articles}, fh)
+    out = tmp_path / "heldout"
+    assert heldout(["--data", str(data), "--out", str(out), "--distractors", "20", "--by-article"]) == 0
+
+    def rows(name: str) -> list[dict]:
+        return [json.loads(line) for line in (out / name).read_text("utf-8").splitlines()]
+
+    corpus, distractors, gold = rows("corpus.jsonl"), rows("distractors.jsonl"), rows("gold.jsonl")
+    assert len(distractors) == 10  # whole articles of two paragraphs until they hold 20
+    texts = {a["id"]: a["text"] for a in corpus}
+    assert all(t.startswith("Part 1:") and "\n\nPart 2:" in t for t in texts.values())
+    own = {s for g in gold for s in g["sources"]}
+    assert gold and not own & {a["id"] for a in distractors}
+    assert all(any(ans in texts[s] for ans in g["answers"]) for g in gold for s in g["sources"])
