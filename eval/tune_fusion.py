@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, required=True)
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--depth", type=int, default=8, help="passages the reader reads")
+    ap.add_argument("--out", type=Path, default=None, help="write tune-fusion.{json,md} here")
     args = ap.parse_args(argv)
     index = Index.load(args.index.expanduser())
     answerer = Answerer(index)
@@ -64,12 +65,23 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows[-1]), flush=True)
     fused = [r for r in rows if r["dense"] and r["bm25"]]
     best = max(fused, key=lambda r: (round(r[f"recall@{args.depth}"], 4), round(r["hit@1"], 4), -r["k"]))
-    print(f"\n{len(queries)} questions; chosen: k={best['k']}, dense weight {best['dense']}")
-    print(f"| k | dense | bm25 | hit@1 | recall@{args.depth} |\n|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['k']} | {r['dense']} | {r['bm25']} | {r['hit@1']:.3f} | {r[f'recall@{args.depth}']:.3f} |"
+    at = f"recall@{args.depth}"
+    lines = [
+        f"# Rank fusion on {args.gold} ({len(queries)} answerable questions, read depth {args.depth})",
+        "",
+        f"Chosen: k = {best['k']}, dense weight {best['dense']} (the most {at}, then hit@1).",
+        "",
+        f"| k | dense weight | BM25 weight | hit@1 | {at} |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {r['k']} | {r['dense']} | {r['bm25']} | {r['hit@1']:.3f} | {r[at]:.3f} |" for r in rows]
+    print("\n".join(lines))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "tune-fusion.json").write_text(
+            json.dumps({"chosen": best, "rows": rows}, indent=1) + "\n"
         )
+        (args.out / "tune-fusion.md").write_text("\n".join(lines) + "\n")
     return 0
 
 
