@@ -23,7 +23,8 @@ from pathlib import Path
 
 from eval.unanswerable import unanswerable
 from qa.files import write_jsonl
-from qa.training import DEFAULT_DATA, TrainSettings, load_examples
+from qa.training.data import load_examples
+from qa.training.settings import DEFAULT_DATA, TrainSettings
 
 
 def _order(doc: str) -> tuple[str, int]:

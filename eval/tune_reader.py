@@ -23,7 +23,8 @@ from qa.evaluation import f1_score
 from qa.proximity import PassageTerms, question_weights
 from qa.reading import confidence
 from qa.text import idf_table
-from qa.training import DEFAULT_DATA, TrainSettings, bm25_top, load_examples
+from qa.training.data import bm25_top, load_examples
+from qa.training.settings import DEFAULT_DATA, TrainSettings
 
 GRID = np.linspace(0.01, 0.99, 99)  # abstention thresholds tried
 POLICY = 0.95  # share of the right answers the threshold keeps

@@ -10,13 +10,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from qa.training import (  # noqa: E402
-    TrainSettings,
-    grouped_examples,
-    groups_of,
-    init_from_onnx,
-    shared_norm_loss,
-)
+from qa.training.data import grouped_examples, groups_of  # noqa: E402
+from qa.training.loop import shared_norm_loss  # noqa: E402
+from qa.training.model import init_from_onnx  # noqa: E402
+from qa.training.settings import TrainSettings  # noqa: E402
 
 
 def _logits(rows: list[list[float]]) -> torch.Tensor:
@@ -96,7 +93,7 @@ def test_a_shipped_reader_loads_back_into_torch() -> None:
 
     from qa.encoders import packaged_model_dir
     from qa.span_reader import MODEL_DIR
-    from qa.training import build_model
+    from qa.training.model import build_model
 
     model = build_model()
     init_from_onnx(model, MODEL_DIR / "reader-int8.onnx")
@@ -120,7 +117,7 @@ def test_a_shipped_reader_loads_back_into_torch() -> None:
 @pytest.mark.model
 def test_an_average_with_itself_is_the_same_reader(tmp_path: Path) -> None:
     from qa.span_reader import MODEL_DIR
-    from qa.training import average, build_model
+    from qa.training.model import average, build_model
 
     model = build_model()
     init_from_onnx(model, MODEL_DIR / "reader-int8.onnx")
@@ -143,7 +140,7 @@ def test_a_file_without_the_weights_is_refused(tmp_path: Path) -> None:
     graph = helper.make_graph([], "empty", [], [])
     path = tmp_path / "empty.onnx"
     onnx.save(helper.make_model(graph), str(path))
-    from qa.training import build_model
+    from qa.training.model import build_model
 
     with pytest.raises(SystemExit, match="does not hold"):
         init_from_onnx(build_model(), path)

