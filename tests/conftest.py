@@ -21,6 +21,18 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def harbour_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Two one-sentence articles, fake encoder: the crane's passage shares the question's words, the bell's not."""
+    return index_over(
+        tmp_path_factory.mktemp("harbour"),
+        {
+            "crane": "Calder harbour\n\nThe Calder harbour authority said the new crane can lift 40 tonnes.",
+            "bell": "Museum notes\n\nA museum guide said the oldest bell in the region weighs 90 tonnes.",
+        },
+    )
+
+
+@pytest.fixture(scope="session")
 def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled corpus indexed with the deterministic fake encoder (NER on: the reader needs entities)."""
     from qa.index import BuildSettings, build_index

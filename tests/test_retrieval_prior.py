@@ -15,22 +15,14 @@ from qa.proximity import Proximity
 from qa.span_reader import NO_PRIOR, RetrievalPrior, SpanReader
 from tests.fakes import ScriptedSpans
 
-from .conftest import index_over
-
 QUESTION = "How much does the new crane at the Calder harbour lift?"
 # The scripted reader likes the figure of the passage that matches the question less.
 SPANS = {"40 tonnes": 1.0, "90 tonnes": 2.0}
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return index_over(
-        tmp_path_factory.mktemp("prior"),
-        {
-            "crane": "Calder harbour\n\nThe Calder harbour authority said the new crane can lift 40 tonnes.",
-            "bell": "Museum notes\n\nA museum guide said the oldest bell in the region weighs 90 tonnes.",
-        },
-    )
+def index(harbour_index: Index) -> Index:
+    return harbour_index
 
 
 def _answerer(

@@ -11,18 +11,10 @@ from eval.tune_fusion import recall
 from qa.index import Index
 from qa.retriever import FusionSettings, Retriever
 
-from .conftest import index_over
-
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return index_over(
-        tmp_path_factory.mktemp("fusion"),
-        {
-            "crane": "Calder harbour\n\nThe Calder harbour authority said the new crane can lift 40 tonnes.",
-            "bell": "Museum notes\n\nA museum guide said the oldest bell in the region weighs 90 tonnes.",
-        },
-    )
+def index(harbour_index: Index) -> Index:
+    return harbour_index
 
 
 def test_both_retrievers_rank_the_passage_that_shares_the_question_words_first(index: Index) -> None:
