@@ -44,7 +44,8 @@ def _rss_mb() -> float:
 
 # -- workers: one measurement per process --------------------------------------------------------------
 def worker_build(corpus: str, index: str, encoder: str) -> dict[str, Any]:
-    from qa.index import BuildSettings, build_index
+    from qa.index import BuildSettings
+    from qa.index_build import build_index
 
     shutil.rmtree(index, ignore_errors=True)
     t = time.perf_counter()
@@ -65,7 +66,8 @@ def worker_build(corpus: str, index: str, encoder: str) -> dict[str, Any]:
 
 def worker_add(corpus: str, index: str, encoder: str, extra: str) -> dict[str, Any]:
     """Time an incremental update: one new article on top of an existing index."""
-    from qa.index import BuildSettings, build_index
+    from qa.index import BuildSettings
+    from qa.index_build import build_index
 
     target = Path(corpus) / "bench-added.txt" if Path(corpus).is_dir() else None
     if target is None:
@@ -88,7 +90,8 @@ def worker_naive(corpus: str, index: str) -> dict[str, Any]:
     import faiss
 
     from qa.encoders import SentenceTransformerEncoder
-    from qa.index import Index, embed_text
+    from qa.index import Index
+    from qa.index_build import embed_text
 
     idx = Index.load(index)
     texts = [embed_text(idx.article_by_id[c.doc_id], c) for c in idx.chunks[:NAIVE_SAMPLE]]

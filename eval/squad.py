@@ -199,7 +199,8 @@ def write_reports(report: dict[str, Any], out: Path, name: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     import platform
 
-    from qa.index import BuildSettings, build_index
+    from qa.index import BuildSettings
+    from qa.index_build import build_index
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)

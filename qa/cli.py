@@ -18,7 +18,8 @@ from qa.answerer import Answerer, AnswererSettings, QuestionError
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
-from qa.index import BuildSettings, Index, IndexError_, build_index
+from qa.index import BuildSettings, Index, IndexError_
+from qa.index_build import build_index
 from qa.span_reader import ReaderModelError
 
 app = typer.Typer(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from qa.index import BuildSettings, Index, IndexError_, build_index
+from qa.index import BuildSettings, Index, IndexError_
+from qa.index_build import build_index
 
 
 def open_index(

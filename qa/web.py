@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qa.answerer import Answerer, QuestionError
-from qa.index import BuildSettings, build_index
+from qa.index import BuildSettings
+from qa.index_build import build_index
 from qa.models import Article
 from qa.opening import open_index
 from qa.transcript import save as save_transcript

@@ -35,7 +35,8 @@ def harbour_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
 @pytest.fixture(scope="session")
 def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled corpus indexed with the deterministic fake encoder (NER on: the reader needs entities)."""
-    from qa.index import BuildSettings, build_index
+    from qa.index import BuildSettings
+    from qa.index_build import build_index
 
     path = tmp_path_factory.mktemp("hash-index")
     build_index(SEEDS, path, BuildSettings(encoder="hash-256", ner=True))
@@ -44,7 +45,8 @@ def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def index_over(root: Path, texts: dict[str, str], ner: bool = False, encoder: str = "hash-256"):  # type: ignore[no-untyped-def]
     """An index (fake encoder by default) over ``texts``, name -> article, written as ``root/corpus/NAME.txt``."""
-    from qa.index import BuildSettings, Index, build_index
+    from qa.index import BuildSettings, Index
+    from qa.index_build import build_index
 
     corpus = root / "corpus"
     corpus.mkdir(parents=True)

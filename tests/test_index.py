@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from qa.chunking import ChunkSettings
-from qa.index import BuildSettings, Index, IndexError_, build_index
+from qa.index import BuildSettings, Index, IndexError_
+from qa.index_build import build_index
 
 FAST = BuildSettings(encoder="hash-64", ner=False)
 

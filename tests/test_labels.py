@@ -13,7 +13,8 @@ from rich.console import Console
 
 from qa.answerer import Answerer
 from qa.corpus import load_corpus
-from qa.index import BuildSettings, Index, build_index
+from qa.index import BuildSettings, Index
+from qa.index_build import build_index
 from qa.labels import MAX_CHARS, label, opening
 from qa.models import Article
 from qa.render import render

@@ -129,7 +129,8 @@ def test_real_answer_cites_most_articles(tmp_path: Path) -> None:
 
 def test_a_demonym_finds_its_country_in_the_bundled_articles(tmp_path: Path) -> None:
     from qa.answerer import Answerer
-    from qa.index import BuildSettings, Index, build_index
+    from qa.index import BuildSettings, Index
+    from qa.index_build import build_index
 
     build_index(SEEDS, tmp_path / "idx", BuildSettings())
     a = Answerer(Index.load(tmp_path / "idx"))

@@ -18,7 +18,8 @@ import pytest
 
 from qa.answerer import Answerer
 from qa.corpus import load_corpus
-from qa.index import BuildSettings, Index, IndexError_, build_index
+from qa.index import BuildSettings, Index, IndexError_
+from qa.index_build import build_index
 
 from .conftest import REUTERS
 from .test_cli import fast_index, qa

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.index import BuildSettings, Index, build_index
+from qa.index import BuildSettings, Index
+from qa.index_build import build_index
 from qa.uploads import UploadLimits, safe_name, save_uploads
 from qa.web import AuthError, ChatService, auth_from_env
 from qa.webview import result_html

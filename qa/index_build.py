@@ -1,0 +1,321 @@
+"""Building an index: chunk, tag, embed and write a new generation of files, then commit it by replacing
+``manifest.json`` (see ``qa/index.py`` for the format and loading). A build killed at any point leaves the previous
+index untouched; passages whose article did not change are reused rather than embedded again."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.chunking import chunk_article
+from qa.corpus import article_fingerprint, corpus_fingerprint, load_corpus
+from qa.encoders import Encoder, encoder_for
+from qa.files import file_sha256
+from qa.index import (
+    FORMAT_VERSION,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    HNSW_MIN_VECTORS,
+    MANIFEST,
+    BuildSettings,
+    Index,
+    IndexError_,
+    chunk_to_json,
+    source_stats,
+)
+from qa.models import Article, Chunk, Entity
+from qa.text import terms
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def embed_text(article: Article, chunk: Chunk) -> str:
+    """What the encoder sees: the article's title as context, then the passage."""
+    if article.title and not chunk.text.startswith(article.title):
+        return f"{article.title}. {chunk.text}"
+    return chunk.text
+
+
+def _lock(path: Path):  # type: ignore[no-untyped-def]
+    from filelock import FileLock
+
+    path.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path / ".lock"), timeout=0)
+
+
+def build_index(
+    corpus: str | Path,
+    path: str | Path,
+    settings: BuildSettings | None = None,
+    warn: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    encoder: Encoder | None = None,
+) -> Index:
+    """Build (or update) the index for ``corpus`` in ``path``; unchanged articles keep their vectors."""
+    from filelock import Timeout
+
+    settings = settings or BuildSettings()
+    corpus, path = Path(corpus).resolve(), Path(path)
+    lock = _lock(path)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexError_(
+            f"another 'qa index' is writing {path}; wait for it to finish and try again"
+        ) from None
+    try:
+        return _build_locked(corpus, path, settings, warn, progress, encoder)
+    finally:
+        lock.release()
+
+
+@dataclass(frozen=True)
+class Reusable:
+    """What an unchanged article keeps from the current index: its passage and sentence vectors, entities."""
+
+    vectors: np.ndarray
+    sentences: np.ndarray
+    entities: tuple[Entity, ...]
+
+
+def _reusable(path: Path, settings: BuildSettings) -> dict[str, Reusable]:
+    """Per-article fingerprint -> what the current index computed for it, if built with the same settings."""
+    try:
+        old = Index.load(path, verify=True)
+    except IndexError_:
+        return {}
+    if old.manifest["settings"] != settings.to_json():
+        return {}
+    vecs = old.vectors()
+    sents = old.sentence_vectors
+    rows = old.sentence_rows
+    by_doc: dict[str, list[int]] = {}
+    for c in old.chunks:
+        by_doc.setdefault(c.doc_id, []).append(c.id)
+    prints = old.manifest.get("article_fingerprints", {})
+    chunks = old.chunks
+    return {
+        prints[d]: Reusable(
+            vecs[ids],
+            np.asarray(sents[rows[ids[0]] : rows[ids[-1] + 1]], dtype=np.float32),
+            # Overlapping passages repeat the entities of the sentence they share.
+            tuple(dict.fromkeys(e for i in ids for e in chunks[i].entities)),
+        )
+        for d, ids in by_doc.items()
+        if d in prints
+    }
+
+
+def embed(
+    encoder: Encoder, texts: list[str], spans: list[list[tuple[int, int]]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Passage vectors and one vector per sentence span. The ONNX encoder pools each sentence's tokens from
+    the passage's forward pass (no second pass); other encoders, and sentences cut off by truncation, are
+    encoded alone."""
+    if hasattr(encoder, "encode_spans"):
+        vecs, parts = encoder.encode_spans(texts, spans)
+    else:
+        vecs, parts = encoder.encode(texts), [np.zeros((len(s), encoder.dim), np.float32) for s in spans]
+    missing = [(i, k) for i, p in enumerate(parts) for k in range(len(p)) if not p[k].any()]
+    if missing:
+        alone = encoder.encode([texts[i][slice(*spans[i][k])] for i, k in missing])
+        for (i, k), v in zip(missing, alone, strict=True):
+            parts[i][k] = v
+    return vecs, parts
+
+
+def _build_locked(
+    corpus: Path,
+    path: Path,
+    settings: BuildSettings,
+    warn: Callable[[str], None] | None,
+    progress: Progress | None,
+    encoder: Encoder | None,
+) -> Index:
+    import bm25s
+    import faiss
+
+    from qa.config import threads
+
+    t0 = time.perf_counter()
+    sources = source_stats(corpus)
+    report = load_corpus(corpus, warn)
+    articles = report.articles
+    encoder = encoder or encoder_for(settings.encoder)
+
+    # Unchanged articles keep their entities and vectors; only the rest go through NER and the encoder.
+    reuse = _reusable(path, settings)
+    prints = [article_fingerprint(a) for a in articles]
+    entities: dict[str, list[Entity]] = {
+        a.id: list(reuse[p].entities) for a, p in zip(articles, prints, strict=True) if p in reuse
+    }
+    fresh = [a for a, p in zip(articles, prints, strict=True) if p not in reuse]
+    if settings.ner and fresh:
+        from qa.entities import find_entities
+
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress("entities", done[0], len(fresh))
+
+        entities.update(find_entities(fresh, tick))
+
+    chunks: list[Chunk] = []
+    doc_of: list[int] = []
+    for d, article in enumerate(articles):
+        for c in chunk_article(article, settings.chunking, first_id=len(chunks)):
+            ents = tuple(e for e in entities.get(article.id, ()) if e.start >= c.start and e.end <= c.end)
+            chunks.append(Chunk(c.id, c.doc_id, c.start, c.end, c.text, c.sentences, c.spans, ents))
+            doc_of.append(d)
+    if not chunks:
+        raise IndexError_(f"no text to index in {corpus}")
+
+    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    sentence_rows = np.cumsum([0] + [len(c.sentences) for c in chunks])
+    sentence_vecs = np.zeros((int(sentence_rows[-1]), encoder.dim), dtype=np.float32)
+    todo: list[int] = []
+    by_doc: dict[int, list[int]] = {}
+    for i, d in enumerate(doc_of):
+        by_doc.setdefault(d, []).append(i)
+    for d, ids in by_doc.items():
+        old = reuse.get(prints[d])
+        lo, hi = sentence_rows[ids[0]], sentence_rows[ids[-1] + 1]
+        if old is not None and len(old.vectors) == len(ids) and len(old.sentences) == hi - lo:
+            vectors[ids] = old.vectors
+            sentence_vecs[lo:hi] = old.sentences
+        else:
+            todo.extend(ids)
+    batch = 256
+    for b in range(0, len(todo), batch):
+        ids = todo[b : b + batch]
+        texts, spans = [], []
+        for i in ids:
+            text = embed_text(articles[doc_of[i]], chunks[i])
+            shift = len(text) - len(chunks[i].text) - chunks[i].start  # article offset -> embed-text offset
+            texts.append(text)
+            spans.append([(a + shift, e + shift) for a, e in chunks[i].sentences])
+        vecs, parts = embed(encoder, texts, spans)
+        vectors[ids] = vecs
+        for i, p in zip(ids, parts, strict=True):
+            sentence_vecs[sentence_rows[i] : sentence_rows[i + 1]] = p
+        if progress:
+            progress("embedding", min(b + batch, len(todo)), len(todo))
+
+    faiss.omp_set_num_threads(threads())
+    if len(chunks) >= HNSW_MIN_VECTORS:
+        findex = faiss.IndexHNSWFlat(encoder.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        findex.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        findex.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        findex = faiss.IndexFlatIP(encoder.dim)
+    findex.add(vectors)
+
+    gen = f"{int(time.time() * 1000):x}{os.getpid():x}"
+    path.mkdir(parents=True, exist_ok=True)
+    files: dict[str, dict[str, Any]] = {}
+
+    vec_name = f"vectors.{gen}.faiss"
+    faiss.write_index(findex, str(path / vec_name))
+    sent_name = f"sentences.{gen}.npy"
+    buf = io.BytesIO()
+    np.save(buf, sentence_vecs.astype(np.float16), allow_pickle=False)
+    _write_file(path / sent_name, buf.getvalue())
+    store_name = f"store.{gen}.json"
+    store = {
+        "articles": [asdict(a) for a in articles],
+        "chunks": [chunk_to_json(c, d) for c, d in zip(chunks, doc_of, strict=True)],
+    }
+    _write_file(path / store_name, json.dumps(store, ensure_ascii=False).encode("utf-8"))
+    bm25_name = f"bm25.{gen}"
+    retriever = bm25s.BM25()
+    retriever.index(
+        [terms(embed_text(articles[d], c)) or [""] for c, d in zip(chunks, doc_of, strict=True)],
+        show_progress=False,
+    )
+    retriever.save(str(path / bm25_name), show_progress=False)
+    for name in [vec_name, sent_name, store_name] + [
+        f"{bm25_name}/{f.name}" for f in sorted((path / bm25_name).iterdir())
+    ]:
+        f = path / name
+        if f.is_file():
+            with open(f, "rb+") as fh:
+                os.fsync(fh.fileno())
+            files[name] = {"size": f.stat().st_size, "sha256": file_sha256(f)}
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "encoder": encoder.name,
+        "dimension": encoder.dim,
+        "settings": settings.to_json(),
+        "faiss_index": type(findex).__name__,
+        "vectors": vec_name,
+        "sentence_vectors": sent_name,
+        "store": store_name,
+        "bm25": bm25_name,
+        "files": files,
+        "corpus": {"path": str(corpus), "fingerprint": corpus_fingerprint(articles), "sources": sources},
+        "article_fingerprints": {a.id: p for a, p in zip(articles, prints, strict=True)},
+        "counts": {
+            "articles": len(articles),
+            "chunks": len(chunks),
+            "embedded": len(todo),
+            "reused": len(chunks) - len(todo),
+            "skipped_files": len(report.warnings),
+        },
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.perf_counter() - t0, 3),
+    }
+    _fsync_dir(path)
+    tmp = path / f"{MANIFEST}.{gen}.tmp"
+    _write_file(tmp, json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
+    os.replace(tmp, path / MANIFEST)  # the commit point
+    _fsync_dir(path)
+    _remove_other_generations(path, gen)
+    return Index(path, manifest)
+
+
+def _remove_other_generations(path: Path, keep: str) -> None:
+    for f in path.iterdir():
+        parts = f.name.split(".")
+        if (
+            len(parts) >= 2
+            and parts[0] in ("vectors", "sentences", "store", "bm25", "manifest")
+            and keep not in f.name
+        ):
+            if f.name == MANIFEST:
+                continue
+            if f.is_dir():
+                shutil.rmtree(f, ignore_errors=True)
+            else:
+                f.unlink(missing_ok=True)
