@@ -56,16 +56,16 @@ def main(argv: list[str] | None = None) -> int:
         if item["answers"]:
             _, query = answerer.analyze(item["question"], item["history"])
             queries.append((item, query, index.encoder.encode([query])[0]))
+    at = f"recall@{args.depth}"
     rows = []
     grid = [(d, 1.0, k) for d in DENSE_WEIGHTS for k in KS] + [(d, s, 60) for d, s in ALONE]
     for dense, sparse, k in grid:
         st = FusionSettings(k=k, dense_weight=dense, sparse_weight=sparse)
         hit1, at_depth = recall(index, queries, st, args.depth)
-        rows.append({"k": k, "dense": dense, "bm25": sparse, "hit@1": hit1, f"recall@{args.depth}": at_depth})
+        rows.append({"k": k, "dense": dense, "bm25": sparse, "hit@1": hit1, at: at_depth})
         print(json.dumps(rows[-1]), flush=True)
     fused = [r for r in rows if r["dense"] and r["bm25"]]
-    best = max(fused, key=lambda r: (round(r[f"recall@{args.depth}"], 4), round(r["hit@1"], 4), -r["k"]))
-    at = f"recall@{args.depth}"
+    best = max(fused, key=lambda r: (round(r[at], 4), round(r["hit@1"], 4), -r["k"]))
     lines = [
         f"# Rank fusion on {args.gold} ({len(queries)} answerable questions, read depth {args.depth})",
         "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +27,7 @@ def test_a_retriever_weighted_zero_with_no_other_hit_gives_finite_scores(index: 
     assert all(math.isfinite(p.score) for p in found)
 
 
-def test_the_tuning_measure_counts_a_passage_that_holds_the_answer(index: Index, tmp_path: Path) -> None:
+def test_the_tuning_measure_counts_a_passage_that_holds_the_answer(index: Index) -> None:
     item = {"question": "What can the Calder crane lift?", "answers": ["40 tonnes"], "sources": ["crane"]}
     vec = index.encoder.encode([item["question"]])[0]
     assert recall(index, [(item, item["question"], vec)], FusionSettings(), depth=2) == (1.0, 1.0)
