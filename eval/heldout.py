@@ -5,7 +5,8 @@
     qa index --corpus ~/.cache/qa-news/heldout/distractors.jsonl --index ~/.cache/qa-news/heldout/index-distractors
 
 The held-out part of ``qa-train.json.gz`` (split by article exactly as training splits it) becomes a corpus,
-one article per paragraph, with paragraphs of training articles mixed in as distractors, and a gold file of its
+one article per paragraph (or, with ``--by-article``, each source article whole, its paragraphs in order, as
+rank fusion is tuned: ``eval/tune_fusion.py``), with training articles mixed in as distractors, and a gold file of its
 questions (``kind`` numeric when an answer holds a digit). The same questions asked of the distractors alone
 (``distractors.jsonl``, ``gold-unanswerable.jsonl``) have no answer there: they measure abstention. Settings of
 the whole pipeline (passage ranking, read depth, abstention) are chosen on it; the gold sets, newsqa-dev and
