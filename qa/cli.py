@@ -42,7 +42,9 @@ READERS = ("model", "rules", "hybrid")
 def _answerer(index: Index, reader: str) -> Answerer:
     if reader not in READERS:
         raise QuestionError(f"unknown reader '{reader}' (choose {', '.join(READERS)})")
-    return Answerer(index, AnswererSettings(reader=reader))
+    answerer = Answerer(index, AnswererSettings(reader=reader))
+    answerer.prepare()
+    return answerer
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -144,7 +144,7 @@ class SpanReader:
         path = packaged_model_dir() / emb["file"]
         with safe_open(str(path), framework="np") as fh:
             vectors = fh.get_tensor(emb["tensor"])
-        if hashlib.sha256(vectors.tobytes()).hexdigest() != emb["sha256"]:
+        if hashlib.sha256(memoryview(vectors)).hexdigest() != emb["sha256"]:
             raise ReaderModelError(f"word vectors in {path} differ from those the reader was trained on")
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
