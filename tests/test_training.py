@@ -144,3 +144,16 @@ def test_a_file_without_the_weights_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(SystemExit, match="does not hold"):
         init_from_onnx(build_model(), path)
+
+
+def test_the_device_falls_back_to_the_cpu_and_refuses_what_it_cannot_use() -> None:
+    from qa.training.loop import pick_device
+
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert pick_device("auto").type == expected
+    assert pick_device("cpu").type == "cpu"
+    with pytest.raises(SystemExit, match="unknown device"):
+        pick_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit, match="no CUDA GPU"):
+            pick_device("cuda")

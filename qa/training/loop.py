@@ -85,6 +85,17 @@ def context_mask(feats: list[dict], idx: list[int], width: int):  # type: ignore
     return ctx
 
 
+def pick_device(name: str):  # type: ignore[no-untyped-def]
+    """The torch device to train on: ``auto`` takes a CUDA GPU when there is one, else the CPU."""
+    import torch
+
+    if name not in ("auto", "cpu", "cuda"):
+        raise SystemExit(f"error: unknown device {name!r} (choose auto, cpu or cuda)")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda, but torch sees no CUDA GPU (this torch build or machine)")
+    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
+
+
 def best_span(
     start: np.ndarray, end: np.ndarray, ctx: np.ndarray, max_tokens: int = 30
 ) -> tuple[int, int, float]:
@@ -112,7 +123,10 @@ def evaluate(model: Any, tokenizer: Any, examples: list[dict], st: TrainSettings
         for b in range(0, len(order), 64):
             idx = order[b : b + 64]
             ids, types, mask, _, _ = collate(feats, idx)
-            s, e = model(ids, types, mask)
+            on = next(model.parameters()).device
+            with torch.autocast(on.type, dtype=torch.bfloat16, enabled=on.type == "cuda"):
+                s, e = model(ids.to(on), types.to(on), mask.to(on))
+            s, e = s.float().cpu(), e.float().cpu()
             for r, fi in enumerate(idx):
                 f = feats[fi]
                 ex = examples[f["example"]]
@@ -153,6 +167,7 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     from tqdm import tqdm
     from transformers import AutoTokenizer
 
+    device = pick_device(st.device)  # before the minute of data preparation, so a wrong choice fails at once
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO,
@@ -191,6 +206,8 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     if st.init:
         init_from_onnx(model, Path(st.init))
         log.info("initialised from %s", st.init)
+    model.to(device)
+    log.info("device: %s", device)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
@@ -205,7 +222,7 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
     step, seen, elapsed = 0, 0, 0.0
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
@@ -227,11 +244,13 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
             epoch_batches = batches(feats, st.batch_size, rng, groups)
             epoch_batches = epoch_batches[step % len(epoch_batches) :]
         idx = epoch_batches.pop()
-        ids, types, mask, starts, ends = collate(feats, idx)
-        s, e = model(ids, types, mask)
+        ids, types, mask, starts, ends = (t.to(device) for t in collate(feats, idx))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            s, e = model(ids, types, mask)
+        s, e = s.float(), e.float()
         loss = (torch.nn.functional.cross_entropy(s, starts) + torch.nn.functional.cross_entropy(e, ends)) / 2
         if groups:
-            ctx = context_mask(feats, idx, ids.shape[1])
+            ctx = context_mask(feats, idx, ids.shape[1]).to(device)
             loss = loss + shared_norm_loss(s, e, ctx, st.group_size, starts, ends)
         opt.zero_grad()
         loss.backward()
@@ -269,6 +288,6 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
             torch.save(state, out / "checkpoint.pt.tmp")
             os.replace(out / "checkpoint.pt.tmp", ckpt)
     bar.close()
-    trained = {k: v for k, v in model.state_dict().items() if not k.startswith("encoder.embeddings.")}
+    trained = {k: v.cpu() for k, v in model.state_dict().items() if not k.startswith("encoder.embeddings.")}
     torch.save(trained, out / "reader.pt")
     log.info("done: %d steps, %d examples, %.1f min", step, seen, (time.time() - t_start) / 60)

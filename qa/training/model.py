@@ -64,9 +64,9 @@ def load_trained(run: Path):  # type: ignore[no-untyped-def]
 
     model = build_model()
     if (run / "reader.pt").exists():
-        state = torch.load(run / "reader.pt", weights_only=True)
+        state = torch.load(run / "reader.pt", weights_only=True, map_location="cpu")
     else:
-        state = torch.load(run / "checkpoint.pt", weights_only=False)["model"]
+        state = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")["model"]
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(not k.startswith("encoder.embeddings.") for k in missing):
         raise SystemExit(f"error: {run} does not hold this reader's weights")
@@ -83,7 +83,7 @@ def average(init: Path, run: Path, out: Path, share: float = 0.5) -> None:
     base = build_model()
     init_from_onnx(base, init)
     start = base.state_dict()
-    tuned = torch.load(run / "reader.pt", weights_only=True)
+    tuned = torch.load(run / "reader.pt", weights_only=True, map_location="cpu")
     mixed = {k: share * v + (1 - share) * start[k] if v.is_floating_point() else v for k, v in tuned.items()}
     out.mkdir(parents=True, exist_ok=True)
     torch.save(mixed, out / "reader.pt")

@@ -34,3 +34,5 @@ class TrainSettings:
     group_size: int = 1
     # Start from a shipped reader (its int8 ONNX graph, dequantized) instead of the packaged encoder.
     init: str = ""
+    # "auto": a CUDA GPU when torch sees one (bf16 autocast), else the CPU; "cpu" or "cuda" to choose.
+    device: str = "auto"
