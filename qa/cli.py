@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,11 +40,12 @@ ReaderOpt = Annotated[
 READERS = ("model", "rules", "hybrid")
 
 
-def _answerer(index: Index, reader: str) -> Answerer:
+def _answerer(index: Index, reader: str, prepare: bool = True) -> Answerer:
     if reader not in READERS:
         raise QuestionError(f"unknown reader '{reader}' (choose {', '.join(READERS)})")
     answerer = Answerer(index, AnswererSettings(reader=reader))
-    answerer.prepare()
+    if prepare:
+        answerer.prepare()
     return answerer
 
 
@@ -239,7 +241,11 @@ def chat(
     from qa.transcript import save
 
     idx = open_index(index, corpus)
-    answerer = _answerer(idx, reader)
+    answerer = _answerer(idx, reader, prepare=False)
+    # The models load while the first question is typed; a part that cannot load fails at that question.
+    loading = ThreadPoolExecutor(max_workers=1)
+    ready = loading.submit(answerer.prepare)
+    loading.shutdown(wait=False)
     history: list[str] = []
     turns: list[dict[str, Any]] = []
     out.print(
@@ -272,6 +278,7 @@ def chat(
         if not q:
             continue
         try:
+            ready.result()
             result = answerer.ask(q, history)
         except QuestionError as e:
             err.print(f"[red]error:[/] {escape(str(e))}")

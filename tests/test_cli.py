@@ -134,3 +134,22 @@ def test_chat_keeps_the_conversation_and_saves_it(hash_index: Path, tmp_path: Pa
     for n, t in enumerate(turns, 1):
         assert f"## {n}. {t['question']}" in text
         assert t["abstained"] or f"**{t['answer']['text']}**" in text
+
+
+def test_chat_prompts_while_the_models_load_and_reports_a_load_error_in_one_line(
+    hash_index: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from qa.answerer import Answerer
+    from qa.cli import app
+    from qa.span_reader import ReaderModelError
+
+    def broken(self: Answerer) -> None:
+        raise ReaderModelError("reader-int8.onnx is damaged")
+
+    monkeypatch.setattr(Answerer, "prepare", broken)
+    r = CliRunner().invoke(app, ["chat", "--index", str(hash_index)], input="new\nHow many?\n")
+    assert r.exit_code == 2
+    assert "Ask about the articles" in r.output  # the prompt came first; the error at the first question
+    assert "reader-int8.onnx is damaged" in r.output and "Traceback" not in r.output
