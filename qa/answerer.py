@@ -219,11 +219,9 @@ class Answerer:
 
     def warm(self) -> None:
         """Load everything a question needs (index parts, encoder, the place names to link), for servers."""
-        self.prepare()
+        self.prepare()  # the reader has run once in it
         self.ask("warm up")
         self.linker.warm()
-        if self.settings.reader == "model":
-            self.span_model.read("warm up", ["The reader is ready."])
 
     def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
         question = clean_question(question)
