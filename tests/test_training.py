@@ -157,3 +157,37 @@ def test_the_device_falls_back_to_the_cpu_and_refuses_what_it_cannot_use() -> No
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit, match="no CUDA GPU"):
             pick_device("cuda")
+
+
+def _example(question: str, context: str, answer: str) -> dict:
+    start = context.index(answer)
+    return {"question": question, "context": context, "answer": {"answer_start": start, "text": answer}}
+
+
+def test_a_decoy_copies_the_answer_sentence_with_another_answer_and_name() -> None:
+    from qa.training.data import decoy
+
+    ex = _example(
+        "How many fighters returned to France?",
+        "The report came out on Monday. It said 271 fighters returned to France. Officials were worried.",
+        "271",
+    )
+    placed = set()
+    for seed in range(8):
+        d = decoy(ex, "3,417", "Russia", random.Random(seed))
+        assert d is not None
+        a = d["answer"]["answer_start"]
+        assert d["context"][a : a + 3] == "271"  # the label still points at the answer
+        assert "It said 3,417 fighters returned to Russia." in d["context"]
+        assert d["context"].count("returned to France") == 1  # the question's name stays with the answer
+        placed.add(d["context"].index("3,417") < a)
+    assert placed == {True, False}  # before and after the answer's sentence
+
+
+def test_no_decoy_without_a_name_the_question_shares() -> None:
+    from qa.training.data import decoy, with_decoys
+
+    ex = _example("How many fighters returned?", "It said 271 fighters returned to France. The end.", "271")
+    assert decoy(ex, "3,417", "Russia", random.Random(0)) is None
+    negative = {"question": "Who?", "context": "Nothing here.", "answer": None}
+    assert with_decoys([ex, negative], 1.0, random.Random(0)) == [ex, negative]

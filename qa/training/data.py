@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,76 @@ def load_examples(path: Path, st: TrainSettings) -> tuple[list[dict], list[dict]
                 if others and rng.random() < st.same_article_negatives:
                     neg = dict(ex, context=rng.choice(others), answer=None, answers=[])
                     (dev if is_dev(key, st.dev_fraction) else train).append(neg)
+    if st.decoys > 0:
+        train = with_decoys(train, st.decoys, random.Random(st.seed + 3))
     if st.group_size > 1:
         train = grouped_examples(train, paragraphs, owner, st, rng)
     else:
         _add_bm25_negatives(train, paragraphs, owner, st, rng)
     _add_bm25_negatives(dev, paragraphs, owner, st, rng)
     return train, dev, paragraphs, owner
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NAME = re.compile(r"\b[A-Z][a-z]{2,}\b")
+
+
+def decoy(ex: dict, fake: str, other_name: str, rng: random.Random) -> dict | None:
+    """``ex`` with a decoy beside its answer's sentence: that sentence again, with ``fake`` for the answer and
+    ``other_name`` for a capitalised word it shares with the question (before or after it, by ``rng``). None
+    when the answer's sentence holds no such word (the copy would state the same fact with another answer)."""
+    ctx, start, text = ex["context"], ex["answer"]["answer_start"], ex["answer"]["text"]
+    end = start + len(text)
+    a = 0
+    for m in _SENTENCE_END.finditer(ctx):
+        if m.start() >= end:
+            break
+        a = m.end()
+    nxt = _SENTENCE_END.search(ctx, end)
+    b = nxt.start() if nxt else len(ctx)
+    if a > start:
+        return None  # the answer spans sentences
+    asked = {w.lower() for w in re.findall(r"\w+", ex["question"])}
+    names = [
+        m
+        for m in _NAME.finditer(ctx, a, b)
+        if m.start() > a and m.group(0).lower() in asked and (m.end() <= start or m.start() >= end)
+    ]
+    if not names:
+        return None
+    name = rng.choice(names).group(0)
+    sentence = ctx[a:start] + fake + ctx[end:b]
+    sentence = re.sub(rf"\b{re.escape(name)}\b", other_name, sentence)
+    if rng.random() < 0.5:
+        context, shift = ctx[:b] + " " + sentence + ctx[b:], 0
+    else:
+        context, shift = ctx[:a] + sentence + " " + ctx[a:], len(sentence) + 1
+    out = dict(ex, context=context, answer={"answer_start": start + shift, "text": text})
+    assert context[start + shift : start + shift + len(text)] == text
+    return out
+
+
+def with_decoys(examples: list[dict], share: float, rng: random.Random) -> list[dict]:
+    """A ``share`` of the answerable examples replaced by their ``decoy`` form; fakes are other examples'
+    answers of the same kind (with a digit or without), other names capitalised words of other contexts."""
+    answers = [e["answer"]["text"] for e in examples if e["answer"] is not None]
+    figures = [t for t in answers if any(ch.isdigit() for ch in t)]
+    words = [t for t in answers if not any(ch.isdigit() for ch in t)]
+    out = []
+    for e in examples:
+        if e["answer"] is None or rng.random() >= share:
+            out.append(e)
+            continue
+        text = e["answer"]["text"]
+        pool = figures if any(ch.isdigit() for ch in text) else words
+        fake = rng.choice(pool)
+        other = rng.choice(examples)["context"]
+        names = _NAME.findall(other)
+        made = None
+        if names and fake.lower() != text.lower() and fake not in e["context"]:
+            made = decoy(e, fake, rng.choice(names), rng)
+        out.append(made or e)
+    return out
 
 
 def _add_bm25_negatives(

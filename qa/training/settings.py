@@ -34,5 +34,9 @@ class TrainSettings:
     group_size: int = 1
     # Start from a shipped reader (its int8 ONNX graph, dequantized) instead of the packaged encoder.
     init: str = ""
+    # A share of the answerable examples read with a decoy beside the answer's sentence: a copy of it with
+    # another answer and one of the question's names swapped for another (after Jia & Liang's AddSent, 2017),
+    # so the reader must bind the answer to the question's names, not take any figure of the right kind.
+    decoys: float = 0.0
     # "auto": a CUDA GPU when torch sees one (bf16 autocast), else the CPU; "cpu" or "cuda" to choose.
     device: str = "auto"
