@@ -96,6 +96,15 @@ def pick_device(name: str):  # type: ignore[no-untyped-def]
     return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
 
 
+def forward(model: Any, device: Any, ids, types, mask):  # type: ignore[no-untyped-def]
+    """Start and end logits in float32, under bf16 autocast on a GPU."""
+    import torch
+
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        s, e = model(ids.to(device), types.to(device), mask.to(device))
+    return s.float(), e.float()
+
+
 def best_span(
     start: np.ndarray, end: np.ndarray, ctx: np.ndarray, max_tokens: int = 30
 ) -> tuple[int, int, float]:
@@ -118,15 +127,13 @@ def evaluate(model: Any, tokenizer: Any, examples: list[dict], st: TrainSettings
     feats = featurize(examples, tokenizer, st)
     best: dict[int, tuple[float, str, float]] = {}
     model.eval()
+    device = next(model.parameters()).device
     with torch.no_grad():
         order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
         for b in range(0, len(order), 64):
             idx = order[b : b + 64]
             ids, types, mask, _, _ = collate(feats, idx)
-            on = next(model.parameters()).device
-            with torch.autocast(on.type, dtype=torch.bfloat16, enabled=on.type == "cuda"):
-                s, e = model(ids.to(on), types.to(on), mask.to(on))
-            s, e = s.float().cpu(), e.float().cpu()
+            s, e = (t.cpu() for t in forward(model, device, ids, types, mask))
             for r, fi in enumerate(idx):
                 f = feats[fi]
                 ex = examples[f["example"]]
@@ -245,9 +252,7 @@ def train(out: Path, data: Path, st: TrainSettings) -> None:
             epoch_batches = epoch_batches[step % len(epoch_batches) :]
         idx = epoch_batches.pop()
         ids, types, mask, starts, ends = (t.to(device) for t in collate(feats, idx))
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            s, e = model(ids, types, mask)
-        s, e = s.float(), e.float()
+        s, e = forward(model, device, ids, types, mask)
         loss = (torch.nn.functional.cross_entropy(s, starts) + torch.nn.functional.cross_entropy(e, ends)) / 2
         if groups:
             ctx = context_mask(feats, idx, ids.shape[1]).to(device)
