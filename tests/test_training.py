@@ -168,26 +168,26 @@ def test_a_decoy_copies_the_answer_sentence_with_another_answer_and_name() -> No
     from qa.training.data import decoy
 
     ex = _example(
-        "How many fighters returned to France?",
-        "The report came out on Monday. It said 271 fighters returned to France. Officials were worried.",
-        "271",
+        "How many families returned to Oakridge?",
+        "The report came out on Monday. It said 310 families returned to Oakridge. Officials were worried.",
+        "310",
     )
     placed = set()
     for seed in range(8):
-        d = decoy(ex, "3,417", "Russia", random.Random(seed))
+        d = decoy(ex, "1,240", "Millbrook", random.Random(seed))
         assert d is not None
         a = d["answer"]["answer_start"]
-        assert d["context"][a : a + 3] == "271"  # the label still points at the answer
-        assert "It said 3,417 fighters returned to Russia." in d["context"]
-        assert d["context"].count("returned to France") == 1  # the question's name stays with the answer
-        placed.add(d["context"].index("3,417") < a)
+        assert d["context"][a : a + 3] == "310"  # the label still points at the answer
+        assert "It said 1,240 families returned to Millbrook." in d["context"]
+        assert d["context"].count("returned to Oakridge") == 1  # the question's name stays with the answer
+        placed.add(d["context"].index("1,240") < a)
     assert placed == {True, False}  # before and after the answer's sentence
 
 
 def test_no_decoy_without_a_name_the_question_shares() -> None:
     from qa.training.data import decoy, with_decoys
 
-    ex = _example("How many fighters returned?", "It said 271 fighters returned to France. The end.", "271")
-    assert decoy(ex, "3,417", "Russia", random.Random(0)) is None
+    ex = _example("How many families returned?", "It said 310 families returned to Oakridge. The end.", "310")
+    assert decoy(ex, "1,240", "Millbrook", random.Random(0)) is None
     negative = {"question": "Who?", "context": "Nothing here.", "answer": None}
     assert with_decoys([ex, negative], 1.0, random.Random(0)) == [ex, negative]
