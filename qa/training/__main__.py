@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qa.training.export import export, ship
+from qa.training.export import export, ship, simplify_shipped
 from qa.training.loop import train
 from qa.training.model import average
 from qa.training.settings import DEFAULT_DATA, TrainSettings
@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--ship", type=Path, default=None, help="with --export: copy the int8 model here")
     ap.add_argument(
+        "--simplify",
+        type=Path,
+        default=None,
+        help="drop torch's attention NaN guards from the int8 reader in this package folder (same logits) and stop",
+    )
+    ap.add_argument(
         "--average-with",
         type=Path,
         default=None,
@@ -31,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, field in TrainSettings.__dataclass_fields__.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
+    if args.simplify:
+        print(f"{simplify_shipped(args.simplify)} nodes dropped from {args.simplify / 'reader-int8.onnx'}")
+        return 0
     if args.average_with:
         if not args.init:
             raise SystemExit("error: --average-with needs --init (the shipped reader to average with)")
