@@ -43,6 +43,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "fusion_k=10": AnswererSettings(fusion=FusionSettings(k=10)),
     "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
+    "read_passages=12": AnswererSettings(read_passages=12),
     "hybrid": AnswererSettings(reader="hybrid"),
     "rules": AnswererSettings(reader="rules"),
 }
