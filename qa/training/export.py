@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from qa.encoders import packaged_model_dir
-from qa.files import file_sha256
-from qa.onnx_graph import simplify_file
+from qa.files import file_sha256, write_atomic
+from qa.onnx_graph import simplify, simplify_file
 from qa.training.model import load_trained
 
 
@@ -118,9 +118,6 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     the card's sha256 follows. Returns how many nodes went."""
     import onnx
     import onnxruntime as ort
-
-    from qa.files import write_atomic
-    from qa.onnx_graph import simplify
 
     path = package_dir / "reader-int8.onnx"
     model = onnx.load(str(path))
