@@ -35,6 +35,16 @@ def test_onnx_matches_sentence_transformers() -> None:
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
+def test_the_exported_encoder_has_no_softmax_nan_guards() -> None:
+    import onnx
+
+    for name in ("model.onnx", "model-int8.onnx"):
+        graph = onnx.load(str(export_onnx() / name), load_external_data=False).graph
+        assert not [n for n in graph.node if n.op_type == "IsNaN"], name  # qa/onnx_graph.py ran at export
+        conditions = [n.input[0] for n in graph.node if n.op_type == "Where"]
+        assert len(conditions) == len(set(conditions)), name  # the attention mask built once
+
+
 def test_sentence_vectors_pooled_in_context_point_at_their_own_sentence() -> None:
     """Sentence vectors come from the passage's forward pass, so they are read in context and only
     approximate the sentence encoded alone; most must still be nearest to their own sentence."""
