@@ -11,6 +11,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
+- ``-whole_ranges``: cutting also a span that states several figures of a kind (a range, a conversion) to one;
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
   tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
 - ``fusion_k=10+retrieval_prior``: both;
@@ -37,6 +38,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "model": AnswererSettings(),
     "-unknown_names": AnswererSettings(unknown_names=False),
     "-figure_cut": AnswererSettings(figure_cut=False),
+    "-whole_ranges": AnswererSettings(whole_ranges=False),
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "+figures_only": AnswererSettings(figures_only=True),
     "+retrieval_prior": AnswererSettings(retrieval_prior=None),

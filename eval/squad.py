@@ -87,14 +87,13 @@ def _scores(prediction: str, golds: list[str]) -> tuple[float, float]:
 
 # -- the assistant ---------------------------------------------------------------------------------
 def run_assistant(
-    index_dir: Path, questions: list[dict[str, Any]], reader: str = "model", fusion_k: int | None = None
+    index_dir: Path, questions: list[dict[str, Any]], settings: Any = None
 ) -> list[dict[str, Any]]:
+    """The answerer (``settings``: an ``AnswererSettings``, the shipped ones by default) over ``questions``."""
     from qa.answerer import Answerer, AnswererSettings
     from qa.index import Index
-    from qa.retriever import FusionSettings
 
-    fusion = FusionSettings() if fusion_k is None else FusionSettings(k=fusion_k)
-    answerer = Answerer(Index.load(index_dir), AnswererSettings(reader=reader, fusion=fusion))
+    answerer = Answerer(Index.load(index_dir), settings or AnswererSettings())
     answerer.ask(questions[0]["question"])  # load once: latency is per question
     rows = []
     for q in questions:
@@ -199,8 +198,11 @@ def write_reports(report: dict[str, Any], out: Path, name: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     import platform
 
+    from eval.ablation import VARIANTS
+    from qa.answerer import AnswererSettings
     from qa.index import BuildSettings
     from qa.index_build import build_index
+    from qa.retriever import FusionSettings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
@@ -212,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-ner", dest="ner", action="store_false", help="index without named entities (the ablation)"
     )
     ap.add_argument("--fusion-k", type=int, default=None, help="rank fusion's k (default: the retriever's)")
+    ap.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        help="an eval.ablation variant (instead of --reader, --fusion-k)",
+    )
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
@@ -238,7 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     index = build_index(corpus, where, BuildSettings(encoder=args.encoder, ner=args.ner))
     build_s = time.perf_counter() - t
 
-    assistant = summarize(run_assistant(index.path, questions, args.reader, args.fusion_k))
+    if args.variant:
+        settings = VARIANTS[args.variant]
+    else:
+        fusion = FusionSettings() if args.fusion_k is None else FusionSettings(k=args.fusion_k)
+        settings = AnswererSettings(reader=args.reader, fusion=fusion)
+    assistant = summarize(run_assistant(index.path, questions, settings))
     naive = summarize(run_naive(articles, questions, index.encoder))
     report = {
         "date": time.strftime("%Y-%m-%d"),
@@ -248,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "ner": args.ner,
         "reader": args.reader,
         "fusion_k": args.fusion_k,
+        "variant": args.variant,
         "paragraphs": len(articles),
         "passages": index.manifest["counts"]["chunks"],
         "questions": len(questions),

@@ -63,6 +63,14 @@ def figure_in(chunk: Chunk, start: int, end: int, answer_type: str | None) -> Sp
     return next((s for s in inside if _fits(s, answer_type)), inside[0])
 
 
+def several_figures(figures: list[Span], unit: str | None) -> bool:
+    """Whether a span states more than one figure of the kind of one with ``unit`` (times apart from
+    quantities): a range ("12 to 18 months") or a conversion ("66 pence ($1.32)") is one answer, not its
+    first figure."""
+    timed = unit in ("date", "year")
+    return sum((s.unit in ("date", "year")) == timed for s in figures) > 1
+
+
 def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
     for a, b in chunk.sentences:
         if a <= start < b:
@@ -71,9 +79,12 @@ def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and (text[a].isspace() or text[a] in ",;:("):
+    """Without the spaces and punctuation at its edges; a bracket closed (or opened) inside the span stays."""
+    while a < b and (text[a].isspace() or text[a] in ",;:" or (text[a] == "(" and ")" not in text[a:b])):
         a += 1
-    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:)."):
+    while b > a and (
+        text[b - 1].isspace() or text[b - 1] in ",;:." or (text[b - 1] == ")" and "(" not in text[a : b - 1])
+    ):
         b -= 1
     return a, b
 
@@ -89,13 +100,15 @@ def candidates(
     weights: dict[str, float] | None = None,
     figures_only: bool = False,
     retrieval: float = 0.0,
+    whole_ranges: bool = True,
 ) -> list[Candidate]:
     """Each passage's ``top`` spans (one batched model call), best first overall. With a proximity weight,
     a span's margin gains that many logits times its closeness to the question's terms (``weights``); with a
     ``retrieval`` weight, ``retrieval / (rank + 1)`` logits for the rank of its passage in ``passages`` (the
     retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
-    holding a figure."""
+    holding a figure. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
+    states several figures of that kind: then the span is the answer as read, with the value of the figure asked for."""
     if not passages:
         return []
     hits = model.read(question, [p.chunk.text for p in passages], top=top)
@@ -119,7 +132,8 @@ def candidates(
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.
             if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
-                if figure_cut:
+                stated = [s for s in chunk.spans if s.start < end and s.end > start]
+                if figure_cut and not (whole_ranges and several_figures(stated, figure.unit)):
                     start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
             margin = h.margin + retrieval / (rank + 1)

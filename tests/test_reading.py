@@ -55,6 +55,39 @@ def test_a_figure_span_is_cut_to_the_figure_with_its_value_and_hedge(index: Inde
     _quotes(index, r)
 
 
+RANGES = {
+    "r1": "Repairs to the bridge\n\nThe council said repairs will take 12 to 18 months from May 2025. "
+    "The levy costs each household 66 pence ($1.32) a week. Some 3,000 homes pay it since May 2025.",
+}
+
+
+@pytest.fixture(scope="module")
+def range_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    return index_over(tmp_path_factory.mktemp("ranges"), RANGES)
+
+
+@pytest.mark.parametrize(
+    ("span", "question", "text", "value"),
+    [
+        ("12 to 18 months", "How long will repairs take?", "12 to 18 months", 12),
+        ("66 pence ($1.32)", "How much does the levy cost?", "66 pence ($1.32)", 0.66),
+        # A date beside a count is not a range: the count asked for is cut out.
+        ("3,000 homes pay it since May 2025", "How many homes pay the levy?", "3,000", 3000),
+    ],
+)
+def test_a_span_stating_a_range_or_a_conversion_stays_whole(
+    range_index: Index, span: str, question: str, text: str, value: float
+) -> None:
+    r, _ = _ask(range_index, {span: 4.0}, question)
+    assert r.answer is not None and r.answer.text == text
+    assert r.answer.value == pytest.approx(value)
+    _quotes(range_index, r)
+    cut = Answerer(range_index, AnswererSettings(whole_ranges=False), span_model=ScriptedSpans({span: 4.0}))
+    old = cut.ask(question, [])
+    assert old.answer is not None and old.answer.value == pytest.approx(value)
+    assert (old.answer.text == text) == (text == "3,000")
+
+
 def test_articles_stating_the_same_figure_are_cited_together(index: Index) -> None:
     r, _ = _ask(index, {"1,240 families": 4.0, "housed 1,240": 3.5}, "How many families were in shelters?")
     assert r.answer is not None and r.answer.value == 1240
