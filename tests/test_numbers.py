@@ -80,6 +80,12 @@ def test_dates_are_one_span() -> None:
     assert [(s.text, s.unit) for s in spans] == [("June 2014", "date"), ("2017-10-24", "date")]
 
 
+@pytest.mark.parametrize("text", ["October 1, 2017", "October 1 , 2017", "1st October , 2017", "Oct. 1 2017"])
+def test_a_date_with_a_spaced_comma_is_still_one_span(text: str) -> None:
+    spans = find_numbers(f"It opened on {text} in Leeds.")
+    assert [(s.text, s.unit, s.value) for s in spans] == [(text, "date", 2017.0)]
+
+
 def test_pronoun_one_is_not_a_figure() -> None:
     assert find_numbers("one of the fighters") == []
 
