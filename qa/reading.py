@@ -7,9 +7,11 @@ the index's numeric spans ("5,600 foreign fighters" -> "5,600", 5600; "at least"
 from __future__ import annotations
 
 import math
+import re
 from typing import Protocol
 
 from qa.models import Chunk, Passage, Span
+from qa.numbers import find_numbers
 from qa.proximity import NO_PROXIMITY, PassageTerms, Proximity
 from qa.question import Question
 from qa.reader import Candidate
@@ -63,12 +65,18 @@ def figure_in(chunk: Chunk, start: int, end: int, answer_type: str | None) -> Sp
     return next((s for s in inside if _fits(s, answer_type)), inside[0])
 
 
-def several_figures(figures: list[Span], unit: str | None) -> bool:
-    """Whether a span states more than one figure of the kind of one with ``unit`` (times apart from
-    quantities): a range ("12 to 18 months") or a conversion ("66 pence ($1.32)") is one answer, not its
-    first figure."""
+# What joins the two figures of one expression: a range ("12 to 18", "30-60", "4 or 5") or a conversion, the
+# first figure's unit word then a bracket ("1,140 kilograms (2,500 pounds)", "66 pence ($1.32)").
+_ONE_EXPRESSION = re.compile(r"\s*(?:to|or|-|–|—)\s*|\s*[A-Za-z]*\s*\(\s*", re.IGNORECASE)
+
+
+def one_expression(text: str, unit: str | None) -> bool:
+    """Whether ``text`` states exactly two figures of the kind of one with ``unit`` (times apart from
+    quantities) joined as one expression, a range or a conversion: that is one answer, not its first figure.
+    A list ("3,417 from Russia; 760 of the 3,244") is not."""
     timed = unit in ("date", "year")
-    return sum((s.unit in ("date", "year")) == timed for s in figures) > 1
+    same = [s for s in find_numbers(text) if (s.unit in ("date", "year")) == timed]
+    return len(same) == 2 and _ONE_EXPRESSION.fullmatch(text[same[0].end : same[1].start]) is not None
 
 
 def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
@@ -108,7 +116,8 @@ def candidates(
     retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
     holding a figure. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
-    states several figures of that kind: then the span is the answer as read, with the value of the figure asked for."""
+    states a range or a conversion (``one_expression``): then the span is the answer as read, with the value of the
+    figure asked for."""
     if not passages:
         return []
     hits = model.read(question, [p.chunk.text for p in passages], top=top)
@@ -132,8 +141,8 @@ def candidates(
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.
             if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
-                stated = [s for s in chunk.spans if s.start < end and s.end > start]
-                if figure_cut and not (whole_ranges and several_figures(stated, figure.unit)):
+                whole = whole_ranges and one_expression(chunk.text[a:b], figure.unit)
+                if figure_cut and not whole:
                     start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
             margin = h.margin + retrieval / (rank + 1)

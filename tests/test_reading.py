@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from qa.answerer import Answerer, AnswererSettings
 from qa.conversation import restate
 from qa.index import Index
-from qa.reading import confidence, margin_of
+from qa.reading import confidence, margin_of, one_expression
 from tests.fakes import ScriptedSpans
 
 from .conftest import index_over
@@ -57,7 +57,8 @@ def test_a_figure_span_is_cut_to_the_figure_with_its_value_and_hedge(index: Inde
 
 RANGES = {
     "r1": "Repairs to the bridge\n\nThe council said repairs will take 12 to 18 months from May 2025. "
-    "The levy costs each household 66 pence ($1.32) a week. Some 3,000 homes pay it since May 2025.",
+    "The levy costs each household 66 pence ($1.32) a week. Some 3,000 homes pay it since May 2025. "
+    "The works drew 120 crews from Leeds; 40 of the 310 from York.",
 }
 
 
@@ -73,6 +74,8 @@ def range_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
         ("66 pence ($1.32)", "How much does the levy cost?", "66 pence ($1.32)", 0.66),
         # A date beside a count is not a range: the count asked for is cut out.
         ("3,000 homes pay it since May 2025", "How many homes pay the levy?", "3,000", 3000),
+        # A list is not one expression: the figure asked for is cut out.
+        ("120 crews from Leeds; 40 of the 310", "How many crews came from Leeds?", "120", 120),
     ],
 )
 def test_a_span_stating_a_range_or_a_conversion_stays_whole(
@@ -85,7 +88,28 @@ def test_a_span_stating_a_range_or_a_conversion_stays_whole(
     cut = Answerer(range_index, AnswererSettings(whole_ranges=False), span_model=ScriptedSpans({span: 4.0}))
     old = cut.ask(question, [])
     assert old.answer is not None and old.answer.value == pytest.approx(value)
-    assert (old.answer.text == text) == (text == "3,000")
+    assert (old.answer.text == text) == (text in ("3,000", "120"))
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("12 to 18 months", None, True),
+        ("$3,500 to $4,500", "USD", True),
+        ("30-60 percent", "percent", True),
+        ("4 or 5 times", None, True),
+        ("1,140 kilograms (2,500 pounds)", None, True),
+        ("2,962 from Tunisia and 1,910", None, False),
+        ("3,417 fighters from Russia; 760 of the 3,244 from Saudi Arabia; 800 of the 2,926", None, False),
+        ("from 1990 to 1995", "year", True),
+        ("5,600 in 2017", None, False),
+        ("5,600", None, False),
+    ],
+)
+def test_one_expression_is_a_range_or_a_conversion_not_a_list(
+    text: str, unit: str | None, expected: bool
+) -> None:
+    assert one_expression(text, unit) is expected
 
 
 def test_articles_stating_the_same_figure_are_cited_together(index: Index) -> None:
