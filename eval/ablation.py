@@ -11,7 +11,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
-- ``-whole_ranges``: cutting also a span that states several figures of a kind (a range, a conversion) to one;
+- ``-whole_ranges``: cutting also a span that states a range ("12 to 18 months") to its first figure;
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
   tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
 - ``fusion_k=10+retrieval_prior``: both;

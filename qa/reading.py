@@ -65,18 +65,17 @@ def figure_in(chunk: Chunk, start: int, end: int, answer_type: str | None) -> Sp
     return next((s for s in inside if _fits(s, answer_type)), inside[0])
 
 
-# What joins the two figures of one expression: a range ("12 to 18", "30-60", "4 or 5") or a conversion, the
-# first figure's unit word then a bracket ("1,140 kilograms (2,500 pounds)", "66 pence ($1.32)").
-_ONE_EXPRESSION = re.compile(r"\s*(?:to|or|-|–|—)\s*|\s*[A-Za-z]*\s*\(\s*", re.IGNORECASE)
+# What joins the two ends of a range: "12 to 18", "30-60", "4 or 5".
+_RANGE_JOIN = re.compile(r"\s*(?:to|or|-|–|—)\s*", re.IGNORECASE)
 
 
-def one_expression(text: str, unit: str | None) -> bool:
-    """Whether ``text`` states exactly two figures of the kind of one with ``unit`` (times apart from
-    quantities) joined as one expression, a range or a conversion: that is one answer, not its first figure.
-    A list ("3,417 from Russia; 760 of the 3,244") is not."""
+def is_range(text: str, unit: str | None) -> bool:
+    """Whether ``text`` states a range: exactly two figures of the kind of one with ``unit`` (times apart from
+    quantities) joined as one expression. Cut to its first figure it would misstate the article; a list ("3,417
+    from Russia; 760 of the 3,244") or a conversion ("120 m (390 ft)", the same quantity twice) would not."""
     timed = unit in ("date", "year")
     same = [s for s in find_numbers(text) if (s.unit in ("date", "year")) == timed]
-    return len(same) == 2 and _ONE_EXPRESSION.fullmatch(text[same[0].end : same[1].start]) is not None
+    return len(same) == 2 and _RANGE_JOIN.fullmatch(text[same[0].end : same[1].start]) is not None
 
 
 def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
@@ -116,7 +115,7 @@ def candidates(
     retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
     holding a figure. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
-    states a range or a conversion (``one_expression``): then the span is the answer as read, with the value of the
+    states a range (``is_range``): then the span is the answer as read, with the value of the
     figure asked for."""
     if not passages:
         return []
@@ -141,7 +140,7 @@ def candidates(
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.
             if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
-                whole = whole_ranges and one_expression(chunk.text[a:b], figure.unit)
+                whole = whole_ranges and is_range(chunk.text[a:b], figure.unit)
                 if figure_cut and not whole:
                     start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"

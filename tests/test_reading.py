@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from qa.answerer import Answerer, AnswererSettings
 from qa.conversation import restate
 from qa.index import Index
-from qa.reading import confidence, margin_of, one_expression
+from qa.reading import confidence, is_range, margin_of
 from tests.fakes import ScriptedSpans
 
 from .conftest import index_over
@@ -71,14 +71,15 @@ def range_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     ("span", "question", "text", "value"),
     [
         ("12 to 18 months", "How long will repairs take?", "12 to 18 months", 12),
-        ("66 pence ($1.32)", "How much does the levy cost?", "66 pence ($1.32)", 0.66),
+        # A conversion states one quantity twice: its first figure says it all.
+        ("66 pence ($1.32)", "How much does the levy cost?", "66 pence", 0.66),
         # A date beside a count is not a range: the count asked for is cut out.
         ("3,000 homes pay it since May 2025", "How many homes pay the levy?", "3,000", 3000),
         # A list is not one expression: the figure asked for is cut out.
         ("120 crews from Leeds; 40 of the 310", "How many crews came from Leeds?", "120", 120),
     ],
 )
-def test_a_span_stating_a_range_or_a_conversion_stays_whole(
+def test_a_span_stating_a_range_stays_whole(
     range_index: Index, span: str, question: str, text: str, value: float
 ) -> None:
     r, _ = _ask(range_index, {span: 4.0}, question)
@@ -88,7 +89,7 @@ def test_a_span_stating_a_range_or_a_conversion_stays_whole(
     cut = Answerer(range_index, AnswererSettings(whole_ranges=False), span_model=ScriptedSpans({span: 4.0}))
     old = cut.ask(question, [])
     assert old.answer is not None and old.answer.value == pytest.approx(value)
-    assert (old.answer.text == text) == (text in ("3,000", "120"))
+    assert (old.answer.text == text) == (text in ("66 pence", "3,000", "120"))
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,8 @@ def test_a_span_stating_a_range_or_a_conversion_stays_whole(
         ("$3,500 to $4,500", "USD", True),
         ("30-60 percent", "percent", True),
         ("4 or 5 times", None, True),
-        ("1,140 kilograms (2,500 pounds)", None, True),
+        ("1,140 kilograms (2,500 pounds)", None, False),
+        ("66 pence ($1.32)", "GBP", False),
         ("2,962 from Tunisia and 1,910", None, False),
         ("3,417 fighters from Russia; 760 of the 3,244 from Saudi Arabia; 800 of the 2,926", None, False),
         ("from 1990 to 1995", "year", True),
@@ -106,10 +108,10 @@ def test_a_span_stating_a_range_or_a_conversion_stays_whole(
         ("5,600", None, False),
     ],
 )
-def test_one_expression_is_a_range_or_a_conversion_not_a_list(
+def test_a_range_is_two_figures_joined_not_a_list_or_a_conversion(
     text: str, unit: str | None, expected: bool
 ) -> None:
-    assert one_expression(text, unit) is expected
+    assert is_range(text, unit) is expected
 
 
 def test_articles_stating_the_same_figure_are_cited_together(index: Index) -> None:
