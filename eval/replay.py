@@ -35,7 +35,7 @@ def collect(answerer: Answerer, items: list[dict[str, Any]], depth: int = 40) ->
     rows = []
     for it in items:
         q, query, read_as, passages, found = answerer.read(it["question"], it.get("history", []))
-        r = answerer._read_result(q, query, read_as, passages, found, it["id"])
+        r = answerer.conclude(q, query, read_as, passages, found, it["id"])
         row = score_item(it, r.to_json())
         if not row["answerable"] or not found:
             continue

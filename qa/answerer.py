@@ -252,7 +252,7 @@ class Answerer:
             q, query, qvec, passages = self._retrieve(question, history)
             return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
         q, query, read_as, passages, found = self.read(question, history)
-        return self._read_result(q, query, read_as, passages, found, qid)
+        return self.conclude(q, query, read_as, passages, found, qid)
 
     def _retrieve(
         self, question: str, history: list[str] | tuple[str, ...]
@@ -296,7 +296,7 @@ class Answerer:
             found = fuse(self.reader.read(q, passages, qvec), found, st.rules_weight)
         return q, query, read_as, passages, found
 
-    def _read_result(
+    def conclude(
         self,
         q: Question,
         query: str,
@@ -305,8 +305,9 @@ class Answerer:
         found: list[Candidate],
         qid: str | None,
     ) -> Result:
-        """Each article's best span is its answer; articles that agree are cited together, articles that
-        confidently give another figure are conflicts; too little confidence abstains."""
+        """The answer from what ``read`` returned (public so that replays can vary this stage alone): each
+        article's best span is its answer; articles that agree are cited together, articles that confidently
+        give another figure are conflicts; too little confidence abstains."""
         st = self.settings
         # The reader's scores rerank the passages shown: the best span's passage first.
         best_of: dict[int, float] = {}
