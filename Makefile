@@ -35,20 +35,15 @@ NEWSQA ?= ../shared/data/newsqa-dev
 NEWSQA_WORK ?= $(HOME)/.cache/qa-news/newsqa
 
 # The gold sets' thresholds are in eval/thresholds*.json; the SQuAD slice's are the flags below. The default
-# answerer (the trained reader) is gated by eval/thresholds-{model,reuters-model,newsqa,unanswerable}.json; the rule
-# reader it replaced keeps its own gates (eval/thresholds.json, eval/thresholds-reuters.json) while it remains.
+# answerer (the trained reader) is gated by eval/thresholds-{model,reuters-model,newsqa,unanswerable}.json.
 eval: setup
 	$(BIN)/qa index
 	$(BIN)/qa eval
-	$(BIN)/qa eval --reader rules
 	$(BIN)/python -m eval.reuters_corpus --out $(REUTERS_WORK)/corpus
 	$(BIN)/qa index --corpus $(REUTERS_WORK)/corpus --index $(REUTERS_WORK)/index
 	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
 		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters-model.json
-	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
-		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters.json --reader rules
 	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.85 --min-numeric-em 0.67
-	$(BIN)/python -m eval.squad --slice 300 --reader rules --min-hit1 0.81 --min-numeric-em 0.59
 	$(BIN)/qa index --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index
 	$(BIN)/qa eval --gold $(NEWSQA)/gold.jsonl --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index \
 		--report $(NEWSQA_WORK)/reports --thresholds eval/thresholds-newsqa.json

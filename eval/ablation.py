@@ -15,9 +15,10 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
   tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
 - ``fusion_k=10+retrieval_prior``: both;
-- ``support_bonus=0.04``: with the rule reader's bonus per supporting article (0.04) instead of none;
-- ``hybrid``: the rule reader's candidates and the model's spans, each scored by the mean of both;
-- ``rules``: the hand-weighted rule reader the model replaces.
+- ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none.
+
+The rule reader the model replaced, and the hybrid of both, were removed on 2026-12-04 after their last
+measurement (``eval/reports/ablation.md`` of 2026-12-03 keeps their rows).
 """
 
 from __future__ import annotations
@@ -46,8 +47,6 @@ VARIANTS: dict[str, AnswererSettings] = {
     "fusion_k=10": AnswererSettings(fusion=FusionSettings(k=10)),
     "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
     "read_passages=12": AnswererSettings(read_passages=12),
-    "hybrid": AnswererSettings(reader="hybrid"),
-    "rules": AnswererSettings(reader="rules"),
 }
 METRICS = (
     "answer_accuracy",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa.models import Candidate
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS, percent_value
-from qa.reader import Candidate
 from qa.text import STOPWORDS, terms
 
 
@@ -26,9 +26,6 @@ class Group:
 @dataclass(frozen=True)
 class AgreementSettings:
     support_bonus: float = 0.04  # per extra article stating the same value
-    # The same value in a sentence this similar to the answer's (sentence vectors) states the same fact,
-    # however differently it is worded ("5,600 ... returned home" and "5,600 ... have gone back").
-    same_fact: float = 0.5  # gold: citation recall 0.84 -> 0.88, precision unchanged (0.6: 0.85)
     cite_ratio: float = 0.55  # a candidate counts as support if it scores this close to the best
     conflict_ratio: float = 0.8  # another value this close to the best, from another article: a conflict
     max_conflicts: int = 3
@@ -129,8 +126,6 @@ def conflicts(
             continue
         if b.score < settings.conflict_ratio * top.best.score or b.doc_id in top_docs:
             continue
-        if b.counts and top.best.counts and not (b.counts & top.best.counts):
-            continue  # "110 countries" and "129 fighters" count different things
         lo, hi = sorted((abs(float(g.key[2])), abs(float(top.key[2]))))  # type: ignore[arg-type]
         if lo == 0 or hi / lo > settings.max_spread:
             continue

@@ -10,16 +10,15 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.agreement import AgreementSettings, Group, candidate_key, conflicts, group, same_answer, supporting
+from qa.agreement import AgreementSettings, Group, conflicts, group, supporting
 from qa.conversation import resolve, restate
 from qa.index import Index
 from qa.labels import label
 from qa.linking import PLACE_LABELS, PlaceLinker
-from qa.models import Answer, Citation, Conflict, Passage, Result
+from qa.models import Answer, Candidate, Citation, Conflict, Passage, Result
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
 from qa.proximity import Proximity, question_weights
 from qa.question import Gazetteer, Question, Vocabulary, analyze
-from qa.reader import Candidate, Reader, ReaderSettings
 from qa.reading import SpanModel, candidates, is_range
 from qa.retriever import FusionSettings, Retriever
 from qa.span_reader import NO_PRIOR, RetrievalPrior, SpanReader
@@ -54,8 +53,6 @@ _RANGE_AFTER = re.compile(r"[–-]\d{1,4}\b(?![.,]\d)")  # "1759-60", "49–15"
 def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float | None, str | None]:
     """The answer's exact extent, value and unit for this question: a year asked for is the year of a
     date ("7 January 1943" -> "1943"); a measure keeps its unit word ("135" -> "135 feet")."""
-    if c.kind == "sentence":
-        return c.start, c.end, c.value, c.unit
     if q.answer_type == "year" and c.unit == "date":
         m = re.search(r"\b\d{4}\b", text[c.start : c.end])
         if m:
@@ -87,27 +84,6 @@ def answer_bounds(q: Question, text: str, c: Candidate) -> tuple[int, int, float
     return start, c.end, c.value, c.unit
 
 
-def fuse(rules: list[Candidate], model: list[Candidate], rules_weight: float) -> list[Candidate]:
-    """Each rule candidate scored by the mean of its context score and the reader's confidence in a span
-    over it; the reader's spans that no rule proposed keep their share of the reader's confidence."""
-    out = []
-    covered: set[int] = set()
-    for r in rules:
-        over = [
-            i for i, m in enumerate(model) if m.doc_id == r.doc_id and m.start < r.end and m.end > r.start
-        ]
-        covered.update(over)
-        conf = max((model[i].score for i in over), default=0.0)
-        score = rules_weight * r.score + (1 - rules_weight) * conf
-        out.append(replace(r, score=score, context=score))
-    for i, m in enumerate(model):
-        if i not in covered:
-            score = (1 - rules_weight) * m.score
-            out.append(replace(m, score=score, context=score))
-    out.sort(key=lambda c: -c.score)
-    return out
-
-
 class QuestionError(ValueError):
     """The question itself is unusable (empty, only punctuation)."""
 
@@ -115,14 +91,8 @@ class QuestionError(ValueError):
 @dataclass(frozen=True)
 class AnswererSettings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
-    reader_rules: ReaderSettings = field(default_factory=ReaderSettings)
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
-    abstain_below: float = 0.15  # rules reader: chosen on eval/gold.jsonl
-    passages: int = 5
-    # "model": the trained span reader; "rules": the hand-weighted context reader (the ablation baseline);
-    # "hybrid": both, each candidate scored by the mean of the two (rules_weight), a fixed, untuned mix.
-    reader: str = "model"
-    rules_weight: float = 0.5
+    passages: int = 5  # passages shown with an answer
     read_passages: int = 8  # how many retrieved passages the span reader reads (one batched call)
     spans_per_passage: int = 5  # as the proximity weight was tuned (eval/tune_reader.py --spans)
     # Abstain when the best span's confidence (its margin over "no answer", squashed) is below this;
@@ -170,7 +140,6 @@ class Answerer:
         self.index = index
         self.settings = settings or AnswererSettings()
         self.retriever = Retriever(index, self.settings.fusion)
-        self.reader = Reader(index, self.settings.reader_rules)
         self.span_model: SpanModel = span_model or SpanReader()
 
     @cached_property
@@ -212,9 +181,8 @@ class Answerer:
             lambda: index.faiss,
             lambda: index.bm25,
             lambda: index.encoder.encode(["warm up"]),
+            lambda: self.span_model.read("warm up", ["The reader is ready."]),
         ]
-        if self.settings.reader != "rules":
-            parts.append(lambda: self.span_model.read("warm up", ["The reader is ready."]))
         with ThreadPoolExecutor(max_workers=len(parts)) as pool:
             for job in [pool.submit(part) for part in parts]:
                 job.result()
@@ -248,9 +216,6 @@ class Answerer:
         return q, query
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
-        if self.settings.reader == "rules":
-            q, query, qvec, passages = self._retrieve(question, history)
-            return self._result(q, query, passages, self.reader.read(q, passages, qvec), qid)
         q, query, read_as, passages, found = self.read(question, history)
         return self.conclude(q, query, read_as, passages, found, qid)
 
@@ -260,16 +225,14 @@ class Answerer:
         """The question analysed, its search query and vector, and the passages retrieved for it."""
         q, query = self.analyze(question, history)
         qvec = self.index.encoder.encode([query])[0]
-        st = self.settings
-        depth = max(st.reader_rules.top_passages, 30) if st.reader != "model" else st.read_passages
-        return q, query, qvec, self.retriever.search(query, top_k=depth, query_vec=qvec)
+        return q, query, qvec, self.retriever.search(query, top_k=self.settings.read_passages, query_vec=qvec)
 
     def read(
         self, question: str, history: list[str] | tuple[str, ...] = ()
     ) -> tuple[Question, str, str, list[Passage], list[Candidate]]:
         """The question analysed, its search query, what the reader reads, the passages retrieved and the
-        reader's spans over them, best first (the hybrid fuses the rule reader's candidates in)."""
-        q, query, qvec, passages = self._retrieve(question, history)
+        reader's spans over them, best first."""
+        q, query, _, passages = self._retrieve(question, history)
         st = self.settings
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
         read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
@@ -292,8 +255,6 @@ class Answerer:
             self.prior.weight,
             st.whole_ranges,
         )
-        if st.reader == "hybrid":
-            found = fuse(self.reader.read(q, passages, qvec), found, st.rules_weight)
         return q, query, read_as, passages, found
 
     def conclude(
@@ -334,8 +295,6 @@ class Answerer:
         if floor is None:
             tuned = self.prior.abstain_confidence  # a prior raises scores: its threshold was chosen with it
             floor = tuned if tuned is not None else self.span_model.abstain_confidence
-            if st.reader == "hybrid":
-                floor = st.rules_weight * st.abstain_below + (1 - st.rules_weight) * floor
         if not groups or unknown or groups[0].best.score < floor:
             return self._abstained(groups, shown[: st.passages], base)
         top = groups[0]
@@ -365,14 +324,11 @@ class Answerer:
         )  # type: ignore[arg-type]
 
     def _citation(self, c: Candidate) -> Citation:
-        """The sentence that states ``c``, with the answer's place in it (none for a whole-sentence answer)."""
+        """The sentence that states ``c``, with the answer's place in it."""
         title, date = self.titles[c.doc_id]
         a, b = c.sentence
         quote = self.index.article_by_id[c.doc_id].text[a:b]
-        inside = c.kind != "sentence"
-        return Citation(
-            c.doc_id, title, date, a, b, quote, c.start if inside else None, c.end if inside else None
-        )
+        return Citation(c.doc_id, title, date, a, b, quote, c.start, c.end)
 
     def _conflicts(self, groups: list[Group], cited: set[str]) -> tuple[Conflict, ...]:
         return tuple(
@@ -393,76 +349,3 @@ class Answerer:
             confidence=confidence,
             **base,
         )
-
-    def _same_fact(self, a: Candidate, b: Candidate) -> bool:
-        if a.value is None or b.value is None:
-            return False  # a name recurs in many unrelated sentences; a figure rarely does
-        va = self.index.sentence_vector(a.chunk_id, a.sentence)
-        vb = self.index.sentence_vector(b.chunk_id, b.sentence)
-        return float(va @ vb) >= self.settings.agreement.same_fact
-
-    def _more_support(self, q: Question, passages: list[Passage], top: Candidate) -> list[Candidate]:
-        """The answer's value elsewhere, in a context that fits the question or a sentence that says what
-        the answer's sentence says."""
-        year = q.answer_type == "year"
-        key = candidate_key(top, year)
-        floor = self.settings.agreement.cite_ratio * top.context
-        return self.reader.support(
-            q,
-            passages,
-            lambda c: (
-                same_answer(candidate_key(c, year), key) and (c.context >= floor or self._same_fact(top, c))
-            ),
-        )
-
-    def _result(
-        self, q: Question, query: str, passages: list[Passage], candidates: list[Candidate], qid: str | None
-    ) -> Result:
-        st = self.settings
-        shown = tuple(passages[: st.passages])
-        base = dict(
-            id=qid,
-            question=q.text,
-            resolved_question=query if query != q.text else None,
-            answer_type=q.answer_type,
-            articles=len(self.index.articles),
-            titles=self.titles,
-            labels=self.labels,
-        )
-        groups = group(candidates, st.agreement, year=q.answer_type == "year")
-        if not groups or q.unknown_names or groups[0].best.score < st.abstain_below:
-            return self._abstained(groups, shown, base)
-        top = groups[0]
-        best = top.best
-        support = supporting(top, st.agreement)
-        cited = {c.doc_id for c in support}
-        restated = [c for c in top.candidates if c.doc_id not in cited and self._same_fact(best, c)]
-        # Another wording of a name, read closely in another article: "non-profit" / "a non-profit group".
-        floor = st.agreement.cite_ratio * best.score
-        restated += [
-            g.best
-            for g in groups[1:]
-            if g.best.doc_id not in cited and g.best.score >= floor and same_answer(g.key, top.key)
-        ]
-        for c in restated + self._more_support(q, passages, best):
-            if c.doc_id not in cited:
-                cited.add(c.doc_id)
-                support.append(c)
-        citations = tuple(self._citation(c) for c in support)
-        clash = self._conflicts(groups, cited)
-        # Show the answer's own passage first.
-        lead = [p for p in passages if p.chunk.id == best.chunk_id]
-        shown = tuple(lead + [p for p in passages if p.chunk.id != best.chunk_id])[: st.passages]
-        article = self.index.article_by_id[best.doc_id].text
-        a, b, value, unit = answer_bounds(q, article, best)
-        answer = Answer(article[a:b], value, unit, best.doc_id, a, b, best.score)
-        return Result(
-            abstained=False,
-            answer=answer,
-            passages=shown,
-            citations=citations,
-            conflicts=clash,
-            confidence=best.score,
-            support=len(citations),
-            **base,
-        )  # type: ignore[arg-type]

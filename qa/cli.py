@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from qa import config, opening
-from qa.answerer import Answerer, AnswererSettings, QuestionError
+from qa.answerer import Answerer, QuestionError
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
@@ -33,17 +33,10 @@ USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, ReaderMode
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]
-ReaderOpt = Annotated[
-    str,
-    typer.Option("--reader", help="model (the trained span reader), rules (the old rule reader) or hybrid."),
-]
-READERS = ("model", "rules", "hybrid")
 
 
-def _answerer(index: Index, reader: str, prepare: bool = True) -> Answerer:
-    if reader not in READERS:
-        raise QuestionError(f"unknown reader '{reader}' (choose {', '.join(READERS)})")
-    answerer = Answerer(index, AnswererSettings(reader=reader))
+def _answerer(index: Index, prepare: bool = True) -> Answerer:
+    answerer = Answerer(index)
     if prepare:
         answerer.prepare()
     return answerer
@@ -207,14 +200,13 @@ def ask(
         Path | None, typer.Option("--batch", help="JSONL of {id, question, history}; writes JSONL.")
     ] = None,
     passages: Annotated[bool, typer.Option("--passages", help="Also print the passages read.")] = False,
-    reader: ReaderOpt = "model",
 ) -> None:
     """Answer one question (or a --batch file) from the indexed articles."""
     if batch is None and question is None:
         raise QuestionError("give a question, or --batch FILE.jsonl")
     if batch is not None and not batch.is_file():
         raise QuestionError(f"batch file not found: {batch}")
-    answerer = _answerer(open_index(index, corpus), reader)
+    answerer = _answerer(open_index(index, corpus))
     if batch is not None:
         _batch(answerer, batch)
         return
@@ -233,7 +225,6 @@ def ask(
 def chat(
     index: IndexOpt = config.DEFAULT_INDEX,
     corpus: CorpusOpt = config.DEFAULT_CORPUS,
-    reader: ReaderOpt = "model",
 ) -> None:
     """An interactive session; follow-up questions use the conversation so far. '/save FILE' writes the
     answers so far (Markdown, or JSON for a .json name); 'new' starts a new topic; Ctrl-D or 'exit' ends it."""
@@ -241,7 +232,7 @@ def chat(
     from qa.transcript import save
 
     idx = open_index(index, corpus)
-    answerer = _answerer(idx, reader, prepare=False)
+    answerer = _answerer(idx, prepare=False)
     # The models load while the first question is typed; a part that cannot load fails at that question.
     loading = ThreadPoolExecutor(max_workers=1)
     ready = loading.submit(answerer.prepare)
@@ -301,23 +292,19 @@ def eval_cmd(
     check: Annotated[bool, typer.Option(help="Exit 1 if a figure is below its threshold.")] = True,
     thresholds: Annotated[
         Path | None,
-        typer.Option(
-            help="Thresholds (JSON); default eval/thresholds-model.json, or eval/thresholds.json for rules."
-        ),
+        typer.Option(help="Thresholds (JSON); default eval/thresholds-model.json."),
     ] = None,
-    reader: ReaderOpt = "model",
 ) -> None:
     """Score the answerer on a gold set; writes eval report JSON + Markdown."""
     from qa.evaluation import check_thresholds, evaluate, load_gold, write_report
 
     items = load_gold(gold)
-    answerer = _answerer(open_index(index, corpus), reader)
+    answerer = _answerer(open_index(index, corpus))
     metrics, rows = evaluate(answerer, items)
-    name = gold.stem if reader == "model" else f"{gold.stem}-{reader}"
-    _json_path, md_path = write_report(metrics, rows, report, name=name)
+    _json_path, md_path = write_report(metrics, rows, report, name=gold.stem)
     out.print(Path(md_path).read_text("utf-8"))
     if thresholds is None:
-        thresholds = Path("eval/thresholds.json" if reader == "rules" else "eval/thresholds-model.json")
+        thresholds = Path("eval/thresholds-model.json")
     if check and thresholds.exists():
         failures = check_thresholds(metrics, json.loads(thresholds.read_text("utf-8")))
         if failures:

@@ -128,7 +128,7 @@ class OnnxEncoder:
         return ort.InferenceSession(str(self.files[0]), opts, providers=["CPUExecutionProvider"])
 
     def _hidden(self, texts: list[str], batch_size: int):  # type: ignore[no-untyped-def]
-        """(indices, token states, attention mask, encodings) per batch; batches by length so each pads little."""
+        """(indices, token states, attention mask) per batch; batches by length so each pads little."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
@@ -139,34 +139,14 @@ class OnnxEncoder:
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )[0]
-            yield idx, hidden, mask, encs
+            yield idx, hidden, mask
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx, hidden, mask, _ in self._hidden(texts, batch_size):
+        for idx, hidden, mask in self._hidden(texts, batch_size):
             m = mask[..., None].astype(np.float32)
             out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return _normalize(out)
-
-    def encode_spans(
-        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's vector and, from the same forward pass, one vector per character span of it: the mean
-        of the span's token states (the sentence read in its passage). A span cut off by truncation gets a
-        zero row; callers encode those alone."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        parts = [np.zeros((len(s), self.dim), dtype=np.float32) for s in spans]
-        for idx, hidden, mask, encs in self._hidden(texts, batch_size):
-            m = mask[..., None].astype(np.float32)
-            out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-            for row, i in enumerate(idx):
-                offs = np.array(encs[row].offsets, dtype=np.int64)
-                real = (offs[:, 1] > offs[:, 0]) & (mask[row] > 0)
-                for k, (a, b) in enumerate(spans[i]):
-                    sel = real & (offs[:, 0] < b) & (offs[:, 1] > a)
-                    if sel.any():
-                        parts[i][k] = hidden[row][sel].mean(axis=0)
-        return _normalize(out), [_normalize(p) if len(p) else p for p in parts]
 
 
 def encoder_for(name: str) -> Encoder:

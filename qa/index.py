@@ -23,7 +23,7 @@ from qa.files import file_sha256
 from qa.models import Article, Chunk, Entity, Span
 from qa.text import idf_table
 
-FORMAT_VERSION = 2  # 2: sentence vectors
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: none (only the rule reader read them)
 MANIFEST = "manifest.json"
 HNSW_MIN_VECTORS = 50_000  # below this exact search is fast enough; see eval/bench.py
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
@@ -197,11 +197,6 @@ class Index:
                 f"{self.manifest['dimension']}; rebuild with: qa index --index {self.path}"
             )
         return index
-
-    @cached_property
-    def sentence_vectors(self) -> np.ndarray:
-        """One float16 row per (passage, sentence), memory-mapped; rows of chunk i: sentence_rows[i:i+2]."""
-        return np.load(self.path / self.manifest["sentence_vectors"], mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def sentence_rows(self) -> np.ndarray:

@@ -4,7 +4,6 @@ index untouched; passages whose article did not change are reused rather than em
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -99,10 +98,9 @@ def build_index(
 
 @dataclass(frozen=True)
 class Reusable:
-    """What an unchanged article keeps from the current index: its passage and sentence vectors, entities."""
+    """What an unchanged article keeps from the current index: its passage vectors and entities."""
 
     vectors: np.ndarray
-    sentences: np.ndarray
     entities: tuple[Entity, ...]
 
 
@@ -115,8 +113,6 @@ def _reusable(path: Path, settings: BuildSettings) -> dict[str, Reusable]:
     if old.manifest["settings"] != settings.to_json():
         return {}
     vecs = old.vectors()
-    sents = old.sentence_vectors
-    rows = old.sentence_rows
     by_doc: dict[str, list[int]] = {}
     for c in old.chunks:
         by_doc.setdefault(c.doc_id, []).append(c.id)
@@ -125,31 +121,12 @@ def _reusable(path: Path, settings: BuildSettings) -> dict[str, Reusable]:
     return {
         prints[d]: Reusable(
             vecs[ids],
-            np.asarray(sents[rows[ids[0]] : rows[ids[-1] + 1]], dtype=np.float32),
             # Overlapping passages repeat the entities of the sentence they share.
             tuple(dict.fromkeys(e for i in ids for e in chunks[i].entities)),
         )
         for d, ids in by_doc.items()
         if d in prints
     }
-
-
-def embed(
-    encoder: Encoder, texts: list[str], spans: list[list[tuple[int, int]]]
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Passage vectors and one vector per sentence span. The ONNX encoder pools each sentence's tokens from
-    the passage's forward pass (no second pass); other encoders, and sentences cut off by truncation, are
-    encoded alone."""
-    if hasattr(encoder, "encode_spans"):
-        vecs, parts = encoder.encode_spans(texts, spans)
-    else:
-        vecs, parts = encoder.encode(texts), [np.zeros((len(s), encoder.dim), np.float32) for s in spans]
-    missing = [(i, k) for i, p in enumerate(parts) for k in range(len(p)) if not p[k].any()]
-    if missing:
-        alone = encoder.encode([texts[i][slice(*spans[i][k])] for i, k in missing])
-        for (i, k), v in zip(missing, alone, strict=True):
-            parts[i][k] = v
-    return vecs, parts
 
 
 def _build_locked(
@@ -201,33 +178,20 @@ def _build_locked(
         raise IndexError_(f"no text to index in {corpus}")
 
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
-    sentence_rows = np.cumsum([0] + [len(c.sentences) for c in chunks])
-    sentence_vecs = np.zeros((int(sentence_rows[-1]), encoder.dim), dtype=np.float32)
     todo: list[int] = []
     by_doc: dict[int, list[int]] = {}
     for i, d in enumerate(doc_of):
         by_doc.setdefault(d, []).append(i)
     for d, ids in by_doc.items():
         old = reuse.get(prints[d])
-        lo, hi = sentence_rows[ids[0]], sentence_rows[ids[-1] + 1]
-        if old is not None and len(old.vectors) == len(ids) and len(old.sentences) == hi - lo:
+        if old is not None and len(old.vectors) == len(ids):
             vectors[ids] = old.vectors
-            sentence_vecs[lo:hi] = old.sentences
         else:
             todo.extend(ids)
     batch = 256
     for b in range(0, len(todo), batch):
         ids = todo[b : b + batch]
-        texts, spans = [], []
-        for i in ids:
-            text = embed_text(articles[doc_of[i]], chunks[i])
-            shift = len(text) - len(chunks[i].text) - chunks[i].start  # article offset -> embed-text offset
-            texts.append(text)
-            spans.append([(a + shift, e + shift) for a, e in chunks[i].sentences])
-        vecs, parts = embed(encoder, texts, spans)
-        vectors[ids] = vecs
-        for i, p in zip(ids, parts, strict=True):
-            sentence_vecs[sentence_rows[i] : sentence_rows[i + 1]] = p
+        vectors[ids] = encoder.encode([embed_text(articles[doc_of[i]], chunks[i]) for i in ids])
         if progress:
             progress("embedding", min(b + batch, len(todo)), len(todo))
 
@@ -246,10 +210,6 @@ def _build_locked(
 
     vec_name = f"vectors.{gen}.faiss"
     faiss.write_index(findex, str(path / vec_name))
-    sent_name = f"sentences.{gen}.npy"
-    buf = io.BytesIO()
-    np.save(buf, sentence_vecs.astype(np.float16), allow_pickle=False)
-    _write_file(path / sent_name, buf.getvalue())
     store_name = f"store.{gen}.json"
     store = {
         "articles": [asdict(a) for a in articles],
@@ -263,7 +223,7 @@ def _build_locked(
         show_progress=False,
     )
     retriever.save(str(path / bm25_name), show_progress=False)
-    for name in [vec_name, sent_name, store_name] + [
+    for name in [vec_name, store_name] + [
         f"{bm25_name}/{f.name}" for f in sorted((path / bm25_name).iterdir())
     ]:
         f = path / name
@@ -280,7 +240,6 @@ def _build_locked(
         "settings": settings.to_json(),
         "faiss_index": type(findex).__name__,
         "vectors": vec_name,
-        "sentence_vectors": sent_name,
         "store": store_name,
         "bm25": bm25_name,
         "files": files,
@@ -310,7 +269,7 @@ def _remove_other_generations(path: Path, keep: str) -> None:
         parts = f.name.split(".")
         if (
             len(parts) >= 2
-            and parts[0] in ("vectors", "sentences", "store", "bm25", "manifest")
+            and parts[0] in ("vectors", "sentences", "store", "bm25", "manifest")  # sentences: format 2
             and keep not in f.name
         ):
             if f.name == MANIFEST:

@@ -57,6 +57,23 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A span the reader proposes as the answer, with the sentence that states it."""
+
+    text: str
+    start: int
+    end: int
+    value: float | None  # a figure's value (qa/numbers.py), else None
+    unit: str | None
+    doc_id: str
+    chunk_id: int
+    sentence: tuple[int, int]
+    score: float  # the reader's confidence
+    kind: str  # number | entity
+    hedge: str | None = None  # "more than", "about": the figure is a bound or an estimate
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     value: float | None

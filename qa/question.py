@@ -1,4 +1,4 @@
-"""Question analysis: expected answer type, weighted focus terms, named things the answer must be about."""
+"""Question analysis: expected answer type, weighted terms, and its names: the corpus forms they stand for (acronyms, misspellings, linked places) and those the corpus never mentions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from qa.numbers import find_numbers
-from qa.text import STOPWORDS, stem, terms
+from qa.text import terms
 
 NAME_LABELS = frozenset({"GPE", "LOC", "PERSON", "NORP", "FAC"})
 NUMERIC_TYPES = frozenset({"count", "percent", "money", "year", "date", "number"})
@@ -88,9 +87,6 @@ _TYPE_RULES: list[tuple[str, str]] = [
     (r"\b(?:which|what) (?:nationality|nationalities|ethnic|religion)\b", "group"),
 ]
 
-_PART_OF_Q = re.compile(
-    r"\b(?:how many|how much|what share|what percentage|what proportion) of (?:them|these|those)\b", re.I
-)
 _ELLIPSIS_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what of|and what about|same for)\b", re.I
 )
@@ -105,21 +101,12 @@ class Question:
     text: str
     answer_type: str
     weights: dict[str, float]  # stemmed term -> weight (idf x turn weight)
-    focus: tuple[str, ...]  # the counted noun phrase: "how many foreign fighters" -> (foreign, fighter)
     names: tuple[str, ...]  # stemmed terms of names the answer must be about ("tunisia", "franc")
     unknown_names: tuple[str, ...] = ()  # capitalized question words the corpus never mentions
     # Corpus names an acronym in the question stands for ("EU"), or a misspelt name means ("Karistadt").
     expansions: tuple[str, ...] = ()
-    values: tuple[float, ...] = ()  # numbers stated in the question: never the answer
-    # Terms of each capitalised phrase of the question (and earlier turns): "Brock Osweiler", "Levi's Stadium".
-    phrases: tuple[tuple[str, ...], ...] = ()
     # Corpus place names a people or place in the question is linked to ("british" -> united, kingdom).
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @property
-    def part_of(self) -> bool:
-        """The question asks for a part of something named before: "how many of them", "of those"."""
-        return _PART_OF_Q.search(self.text) is not None
 
     @property
     def numeric(self) -> bool:
@@ -195,26 +182,6 @@ def answer_type(text: str) -> str:
         if m:
             found.append((m.start(), order, kind))
     return min(found)[2] if found else "other"
-
-
-def focus_terms(text: str) -> tuple[str, ...]:
-    """The noun phrase being counted or asked for: after "how many"/"number of"/"which"/"what"."""
-    m = re.search(
-        r"\b(?:how many|number of|how much|percentage of|proportion of|share of)\s+((?:[\w’'-]+\s*){1,4})",
-        text,
-        re.I,
-    ) or re.search(r"\b(?:what|which)\s+((?:[\w’'-]+\s*){1,4})", text, re.I)
-    if not m or re.match(r"of\s+(?:them|these|those|they|us|you|it)\b", m.group(1), re.I):
-        return ()  # "how many of them came back": the count is of the earlier turn's noun
-    out = []
-    for word in m.group(1).split():
-        low = word.lower().strip("’'")
-        if low in STOPWORDS or low in {"percentage", "percent", "proportion", "share", "number"}:
-            if out:
-                break
-            continue
-        out.append(stem(low))
-    return tuple(out)
 
 
 def is_elliptical(text: str) -> bool:
@@ -364,14 +331,11 @@ def analyze(
                 if gazetteer.labels.get((fix,)) in NAME_LABELS and fix not in names:  # type: ignore[union-attr]
                     names.append(fix)
 
-    focus = focus_terms(text)
     if context:
         prev = context[-1]
         prev_type = answer_type(prev)
         if kind == "other" or not _WH.search(text):
             kind = prev_type
-        if not focus:
-            focus = focus_terms(prev)
         prev_terms = terms(prev)
         prev_names = _names(prev, gazetteer)
         new_names = set(names)
@@ -383,27 +347,12 @@ def analyze(
                 weights[t] = 0.6 * idf.get(t, default_idf)
         if not new_names:
             names.extend(prev_names)
-    # A year the question states is context ("in the 2003 meeting"), unless a date is asked for ("When in 2014").
-    values = tuple(
-        s.value
-        for s in find_numbers(text)
-        if s.value is not None and (kind not in ("year", "date") or s.unit not in ("year", "date"))
-    )
-    phrases = tuple(
-        tuple(found)
-        for turn in [*(context or []), text]
-        for m in _CAPITALIZED.finditer(turn)
-        if (found := terms(m.group(0)))
-    )
     return Question(
         aliases=tuple((k, v) for k, v in aliases.items() if v),
-        phrases=phrases,
         text=text,
         answer_type=kind,
         weights=weights,
-        focus=focus,
         names=tuple(dict.fromkeys(names)),
         unknown_names=tuple(dict.fromkeys(unknown)),
         expansions=tuple(dict.fromkeys(expansions)),
-        values=values,
     )

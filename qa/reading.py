@@ -10,11 +10,10 @@ import math
 import re
 from typing import Protocol
 
-from qa.models import Chunk, Passage, Span
+from qa.models import Candidate, Chunk, Passage, Span
 from qa.numbers import find_numbers
 from qa.proximity import NO_PROXIMITY, PassageTerms, Proximity
 from qa.question import Question
-from qa.reader import Candidate
 from qa.span_reader import RetrievalPrior, SpanHit
 
 
@@ -159,7 +158,6 @@ def candidates(
                     chunk_id=chunk.id,
                     sentence=_sentence(chunk, start),
                     score=score,
-                    context=score,
                     kind=kind,
                     hedge=hedge,
                 )

@@ -22,15 +22,23 @@ def test_round_trip(corpus: Path, tmp_path: Path) -> None:
     assert loaded.faiss.ntotal == len(loaded.chunks)
     for c in loaded.chunks:
         assert loaded.article_by_id[c.doc_id].text[c.start : c.end] == c.text
-    # One sentence vector per (passage, sentence), aligned with the sentence's own text.
-    assert loaded.sentence_vectors.shape == (sum(len(c.sentences) for c in loaded.chunks), 64)
-    c = loaded.chunks[-1]
-    a, b = c.sentences[-1]
-    own = loaded.encoder.encode([loaded.article_by_id[c.doc_id].text[a:b]])[0]
-    assert loaded.sentence_similarities(c, own)[-1] > 0.99
     # Only the files the manifest names, plus itself and the lock.
     names = {p.name for p in (tmp_path / "idx").iterdir()}
-    assert names == {"manifest.json", ".lock", m["vectors"], m["sentence_vectors"], m["store"], m["bm25"]}
+    assert names == {"manifest.json", ".lock", m["vectors"], m["store"], m["bm25"]}
+
+
+def test_a_rebuild_over_a_format_2_index_removes_its_sentence_vectors(corpus: Path, tmp_path: Path) -> None:
+    """Format 2 stored sentence vectors that only the removed rule reader read; its files do not outlive it."""
+    idx = tmp_path / "idx"
+    build_index(corpus, idx, FAST)
+    stale = idx / "sentences.0abc.npy"
+    stale.write_bytes(b"old")
+    m = json.loads((idx / "manifest.json").read_text())
+    (idx / "manifest.json").write_text(json.dumps({**m, "format": 2, "sentence_vectors": stale.name}))
+    with pytest.raises(IndexError_, match="rebuild"):
+        Index.load(idx)
+    build_index(corpus, idx, FAST)
+    assert not stale.exists() and Index.load(idx).manifest["format"] == 3
     assert not any(p.suffix == ".pkl" for p in (tmp_path / "idx").rglob("*"))
 
 

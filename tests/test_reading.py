@@ -3,8 +3,6 @@ citations, abstention, reranking and follow-ups. Nothing here is the bundled sto
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -200,37 +198,6 @@ def test_confidence_is_monotonic_and_bounded() -> None:
     values = [confidence(m) for m in (-100.0, -2.0, 0.0, 2.0, 100.0)]
     assert values == sorted(values) and values[0] >= 0.0 and values[-1] <= 1.0
     assert confidence(0.0) == pytest.approx(0.5)
-
-
-def _cand(doc: str, start: int, end: int, score: float, kind: str = "number"):  # type: ignore[no-untyped-def]
-    from qa.reader import Candidate
-
-    return Candidate("x", start, end, None, None, doc, 0, (0, 50), score, score, kind)
-
-
-def test_the_hybrid_averages_rule_and_reader_scores_over_the_same_span() -> None:
-    from qa.answerer import fuse
-
-    rules = [_cand("a", 10, 15, 0.8), _cand("a", 30, 35, 0.6)]
-    model = [_cand("a", 8, 20, 0.9), _cand("b", 1, 4, 0.7)]
-    out = {(c.doc_id, c.start): c.score for c in fuse(rules, model, 0.5)}
-    assert out[("a", 10)] == pytest.approx(0.85)  # the reader read a span over it
-    assert out[("a", 30)] == pytest.approx(0.3)  # no span over it: only the rule's half
-    assert out[("b", 1)] == pytest.approx(0.35)  # a span no rule proposed: only the reader's half
-    assert ("a", 8) not in out  # the reader's span is represented by the rule candidate it covers
-
-
-def test_an_unknown_reader_is_a_one_line_error(hash_index: Path) -> None:
-    import subprocess
-    import sys
-
-    r = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", "How many?", "--index", str(hash_index), "--reader", "oracle"],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "unknown reader 'oracle'" in r.stderr
 
 
 @given(st.floats(min_value=-80.0, max_value=80.0))
