@@ -18,10 +18,6 @@ class Group:
     def best(self) -> Candidate:
         return self.candidates[0]
 
-    @property
-    def docs(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.doc_id for c in self.candidates))
-
 
 @dataclass(frozen=True)
 class AgreementSettings:

@@ -199,20 +199,6 @@ class Index:
         return index
 
     @cached_property
-    def sentence_rows(self) -> np.ndarray:
-        return np.cumsum([0] + [len(c.sentences) for c in self.chunks])
-
-    def sentence_vector(self, chunk_id: int, sentence: tuple[int, int]) -> np.ndarray:
-        """The stored vector of one sentence of a chunk (by its offsets)."""
-        chunk = self.chunks[chunk_id]
-        row = self.sentence_rows[chunk_id] + chunk.sentences.index(sentence)
-        return np.asarray(self.sentence_vectors[row], np.float32)
-
-    def sentence_similarities(self, chunk: Chunk, qvec: np.ndarray) -> np.ndarray:
-        rows = self.sentence_rows
-        return np.asarray(self.sentence_vectors[rows[chunk.id] : rows[chunk.id + 1]], np.float32) @ qvec
-
-    @cached_property
     def bm25(self):  # type: ignore[no-untyped-def]
         import bm25s
 
