@@ -8,8 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-import numpy as np
-
 from qa.agreement import AgreementSettings, Group, conflicts, group, supporting
 from qa.conversation import resolve, restate
 from qa.index import Index
@@ -221,18 +219,18 @@ class Answerer:
 
     def _retrieve(
         self, question: str, history: list[str] | tuple[str, ...]
-    ) -> tuple[Question, str, np.ndarray, list[Passage]]:
-        """The question analysed, its search query and vector, and the passages retrieved for it."""
+    ) -> tuple[Question, str, list[Passage]]:
+        """The question analysed, its search query, and the passages retrieved for it."""
         q, query = self.analyze(question, history)
         qvec = self.index.encoder.encode([query])[0]
-        return q, query, qvec, self.retriever.search(query, top_k=self.settings.read_passages, query_vec=qvec)
+        return q, query, self.retriever.search(query, top_k=self.settings.read_passages, query_vec=qvec)
 
     def read(
         self, question: str, history: list[str] | tuple[str, ...] = ()
     ) -> tuple[Question, str, str, list[Passage], list[Candidate]]:
         """The question analysed, its search query, what the reader reads, the passages retrieved and the
         reader's spans over them, best first."""
-        q, query, _, passages = self._retrieve(question, history)
+        q, query, passages = self._retrieve(question, history)
         st = self.settings
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
         read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])

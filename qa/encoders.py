@@ -127,8 +127,9 @@ class OnnxEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(str(self.files[0]), opts, providers=["CPUExecutionProvider"])
 
-    def _hidden(self, texts: list[str], batch_size: int):  # type: ignore[no-untyped-def]
-        """(indices, token states, attention mask) per batch; batches by length so each pads little."""
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Mean-pooled, normalised token states; batches by length so each pads little."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
@@ -139,11 +140,6 @@ class OnnxEncoder:
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )[0]
-            yield idx, hidden, mask
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx, hidden, mask in self._hidden(texts, batch_size):
             m = mask[..., None].astype(np.float32)
             out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return _normalize(out)

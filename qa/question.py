@@ -1,4 +1,5 @@
-"""Question analysis: expected answer type, weighted terms, and its names: the corpus forms they stand for (acronyms, misspellings, linked places) and those the corpus never mentions."""
+"""Question analysis: expected answer type, weighted terms, and its names: the corpus forms they stand for
+(acronyms, misspellings, linked places) and those the corpus never mentions."""
 
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ class Question:
     text: str
     answer_type: str
     weights: dict[str, float]  # stemmed term -> weight (idf x turn weight)
-    names: tuple[str, ...]  # stemmed terms of names the answer must be about ("tunisia", "franc")
+    # Stemmed terms of the names asked about ("tunisia", "franc"); a follow-up's names replace the last turn's.
+    names: tuple[str, ...]
     unknown_names: tuple[str, ...] = ()  # capitalized question words the corpus never mentions
     # Corpus names an acronym in the question stands for ("EU"), or a misspelt name means ("Karistadt").
     expansions: tuple[str, ...] = ()
