@@ -142,3 +142,71 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     card["files"]["reader-int8.onnx"] = file_sha256(path)
     write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
     return dropped
+
+
+def ensemble_graph(first: Path, second: Path) -> Any:
+    """One ONNX graph that runs two readers on the same inputs and returns the mean of their start and end
+    logits (a logit ensemble; both read the same word vectors, so the answerer needs no change)."""
+    import onnx
+    from onnx import helper
+
+    a, b = onnx.load(str(first)), onnx.load(str(second))
+    shared = {i.name for i in b.graph.input}
+
+    def rename(name: str) -> str:
+        return name if not name or name in shared else f"m2/{name}"
+
+    for node in b.graph.node:
+        node.name = rename(node.name)
+        node.input[:] = [rename(n) for n in node.input]
+        node.output[:] = [rename(n) for n in node.output]
+    for init in b.graph.initializer:
+        init.name = rename(init.name)
+    for info in list(b.graph.value_info) + list(b.graph.output):
+        info.name = rename(info.name)
+    g = a.graph
+    outputs = [o.name for o in g.output]
+    for o in g.output:
+        o.name = f"m1/{o.name}"
+    for node in g.node:
+        node.output[:] = [f"m1/{n}" if n in outputs else n for n in node.output]
+    g.node.extend(b.graph.node)
+    g.initializer.extend(b.graph.initializer)
+    g.value_info.extend(b.graph.value_info)
+    g.initializer.append(helper.make_tensor("ensemble/half", onnx.TensorProto.FLOAT, [], [0.5]))
+    for name in outputs:
+        g.node.extend(
+            [
+                helper.make_node("Add", [f"m1/{name}", f"m2/{name}"], [f"ensemble/{name}_sum"]),
+                helper.make_node("Mul", [f"ensemble/{name}_sum", "ensemble/half"], [name]),
+            ]
+        )
+    g.value_info.extend(g.output)  # the members' outputs become intermediate values
+    del g.output[:]
+    g.output.extend(
+        helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, ["batch", "seq"]) for n in outputs
+    )
+    onnx.checker.check_model(a)
+    return a
+
+
+def ship_ensemble(first_dir: Path, second: Path, package_dir: Path) -> None:
+    """Write into ``package_dir`` the logit ensemble of ``first_dir``'s shipped reader and the int8 graph
+    ``second``, with ``first_dir``'s tokenizer and card (checksums and members updated). The threshold and
+    proximity are the first member's until ``python -m eval.tune_reader --model-dir package_dir --write``."""
+    import shutil
+
+    package_dir.mkdir(parents=True, exist_ok=True)
+    model = ensemble_graph(first_dir / "reader-int8.onnx", second)
+    card = json.loads((first_dir / "model.json").read_text())
+    write_atomic(package_dir / "reader-int8.onnx", model.SerializeToString())
+    if first_dir.resolve() != package_dir.resolve():
+        shutil.copyfile(first_dir / "tokenizer.json", package_dir / "tokenizer.json")
+    card["files"] = {n: file_sha256(package_dir / n) for n in SHIPPED}
+    card.pop("retrieval_prior", None)  # tuned for the first member alone: rerun eval.tune_pipeline
+    card["ensemble"] = {
+        "members": [str(first_dir / "reader-int8.onnx"), str(second)],
+        "members_sha256": [file_sha256(first_dir / "reader-int8.onnx"), file_sha256(second)],
+        "combine": "mean of start and end logits",
+    }
+    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
