@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qa.training.export import export, ship, ship_ensemble, simplify_shipped
+from qa.training.export import export, ship, simplify_shipped
 from qa.training.loop import train
 from qa.training.model import average
 from qa.training.settings import DEFAULT_DATA, TrainSettings
@@ -34,22 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="write into --out the half-and-half weight average of --init's reader and this run, and stop",
     )
-    ap.add_argument(
-        "--ensemble",
-        type=Path,
-        nargs=2,
-        metavar=("READER_DIR", "INT8_ONNX"),
-        default=None,
-        help="write into --out the logit ensemble of a shipped reader folder and another int8 graph, and stop",
-    )
     for name, field in TrainSettings.__dataclass_fields__.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
     if args.simplify:
         print(f"{simplify_shipped(args.simplify)} nodes dropped from {args.simplify / 'reader-int8.onnx'}")
-        return 0
-    if args.ensemble:
-        ship_ensemble(args.ensemble[0], args.ensemble[1], args.out)
         return 0
     if args.average_with:
         if not args.init:
