@@ -17,6 +17,10 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``fusion_k=10+retrieval_prior``: both;
 - ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none.
 
+Every variant after the first is also compared with the first question by question (``eval/paired.py``: the
+difference with its 95% paired-bootstrap interval, questions gained and lost, McNemar's exact p), so a gate a
+question or two away can be told from a real change.
+
 The rule reader the model replaced, and the hybrid of both, were removed on 2026-12-04 after their last
 measurement (``eval/reports/ablation.md`` of 2026-12-03 keeps their rows).
 """
@@ -27,8 +31,10 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
+from eval.paired import Paired, paired
 from qa.answerer import Answerer, AnswererSettings
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
@@ -61,6 +67,21 @@ METRICS = (
 )
 
 
+def against(base: list[dict], rows: list[dict]) -> dict[str, Paired]:
+    """Question-by-question comparison with the first variant: right answers on the answerable questions,
+    abstentions on the others (where the set has any)."""
+    out = {}
+    for what, answerable in (("answers", True), ("abstentions", False)):
+        pairs = [
+            (a["correct"], b["correct"])
+            for a, b in zip(base, rows, strict=True)
+            if a["answerable"] is answerable
+        ]
+        if pairs:
+            out[what] = paired([a for a, _ in pairs], [b for _, b in pairs])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", required=True, help="name=GOLD:INDEX")
@@ -69,20 +90,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="ablation", help="report file name, without extension")
     args = ap.parse_args(argv)
     table: dict[str, dict[str, dict]] = {}
+    versus: dict[str, dict[str, dict[str, Paired]]] = {}
     for spec in args.set:
         name, _, paths = spec.partition("=")
         gold, _, index_dir = paths.partition(":")
         items = load_gold(Path(gold).expanduser())
         index = Index.load(Path(index_dir).expanduser())
+        base: list[dict] = []
         for variant in args.variants.split(","):
             t = time.time()
-            metrics, _ = evaluate(Answerer(index, VARIANTS[variant]), items)
+            metrics, rows = evaluate(Answerer(index, VARIANTS[variant]), items)
             table.setdefault(name, {})[variant] = {k: metrics.get(k) for k in METRICS}
             print(
                 f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
             )
+            if not base:
+                base = rows
+                continue
+            versus.setdefault(name, {})[variant] = against(base, rows)
+            for what, cmp in versus[name][variant].items():
+                print(f"  {what} against {next(iter(table[name]))}: {cmp}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(table, indent=1) + "\n")
+    paired_json = {
+        n: {v: {w: asdict(c) for w, c in cmp.items()} for v, cmp in vs.items()} for n, vs in versus.items()
+    }
+    (args.out / f"{args.name}.json").write_text(
+        json.dumps(table | ({"paired": paired_json} if versus else {}), indent=1) + "\n"
+    )
     command = "python -m eval.ablation " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [f"# Ablations (`{command}`)", ""]
     for name, rows in table.items():
@@ -97,6 +131,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {variant} | " + " | ".join("" if m[k] is None else str(m[k]) for k in METRICS) + " |"
             )
         lines.append("")
+        if versus.get(name):
+            first = next(iter(rows))
+            lines += [
+                f"Against `{first}`, question by question (95% paired-bootstrap interval of the difference, "
+                "questions gained / lost, McNemar's exact p):",
+                "",
+                "| variant | answers | abstentions |",
+                "|---|---|---|",
+            ]
+            for variant, cmp in versus[name].items():
+                lines.append(f"| {variant} | {cmp.get('answers', '')} | {cmp.get('abstentions', '')} |")
+            lines.append("")
     (args.out / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     return 0
 

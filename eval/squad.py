@@ -65,6 +65,21 @@ def sample_questions(questions: list[dict[str, Any]], size: int = SAMPLE) -> lis
     return [q for q in questions if q["id"] in keep]
 
 
+def gold_records(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions in the project's gold format (their paragraph as the source), for ``qa eval``,
+    ``eval.ablation`` and ``eval.ceiling`` over the corpus this runner writes."""
+    return [
+        {
+            "id": q["id"],
+            "question": q["question"],
+            "answers": q["answers"],
+            "sources": [q["doc_id"]],
+            "kind": "numeric" if q["numeric"] else "span",
+        }
+        for q in questions
+    ]
+
+
 def ci_slice(questions: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     """A fixed, spread-out slice: every k-th question of the sample."""
     step = max(1, len(questions) // n)
@@ -235,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
+    ap.add_argument(
+        "--write-gold",
+        type=Path,
+        default=None,
+        help="write the questions in the project's gold format here, and the corpus, and stop",
+    )
     ap.add_argument("--min-hit1", type=float, default=None, help="fail below this passage hit@1")
     ap.add_argument("--min-numeric-em", type=float, default=None, help="fail below this numeric EM")
     args = ap.parse_args(argv)
@@ -253,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     payload = "".join(json.dumps(a) + "\n" for a in articles)
     if not corpus.exists() or corpus.read_text("utf-8") != payload:
         corpus.write_text(payload, "utf-8")
+    if args.write_gold:
+        args.write_gold.parent.mkdir(parents=True, exist_ok=True)
+        args.write_gold.write_text("".join(json.dumps(g) + "\n" for g in gold_records(questions)), "utf-8")
+        print(f"{len(questions)} questions -> {args.write_gold}; corpus {corpus}")
+        return 0
     t = time.perf_counter()
     where = args.work / f"index-{args.encoder}{'' if args.ner else '-noner'}"
     index = build_index(corpus, where, BuildSettings(encoder=args.encoder, ner=args.ner))

@@ -114,3 +114,26 @@ def test_the_tuning_set_by_article_keeps_each_article_whole(tmp_path: Path) -> N
     own = {s for g in gold for s in g["sources"]}
     assert gold and not own & {a["id"] for a in distractors}
     assert all(any(ans in texts[s] for ans in g["answers"]) for g in gold for s in g["sources"])
+
+
+def test_squad_questions_load_as_gold_over_their_paragraphs() -> None:
+    from eval.squad import gold_records
+
+    questions = [
+        {"id": "a", "question": "When?", "doc_id": "T#0", "answers": ["1990", "in 1990"], "numeric": True},
+        {"id": "b", "question": "Who?", "doc_id": "T#3", "answers": ["Ada"], "numeric": False},
+    ]
+    rows = gold_records(questions)
+    assert [(r["sources"], r["kind"]) for r in rows] == [(["T#0"], "numeric"), (["T#3"], "span")]
+    assert rows[0]["answers"] == ["1990", "in 1990"]
+
+
+def test_the_squad_gold_file_is_what_qa_eval_reads(tmp_path: Path) -> None:
+    from eval.squad import gold_records
+    from qa.evaluation import load_gold
+
+    path = tmp_path / "gold.jsonl"
+    q = {"id": "a", "question": "When?", "doc_id": "T#0", "answers": ["1990"], "numeric": True}
+    path.write_text("".join(json.dumps(r) + "\n" for r in gold_records([q])), "utf-8")
+    (item,) = load_gold(path)
+    assert item["sources"] == ["T#0"] and item["kind"] == "numeric" and item["answers"] == ["1990"]
