@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.paired import Paired, paired
+from eval.paired import Paired, compare_reports
 from qa.answerer import Answerer, AnswererSettings
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
@@ -67,21 +67,6 @@ METRICS = (
 )
 
 
-def against(base: list[dict], rows: list[dict]) -> dict[str, Paired]:
-    """Question-by-question comparison with the first variant: right answers on the answerable questions,
-    abstentions on the others (where the set has any)."""
-    out = {}
-    for what, answerable in (("answers", True), ("abstentions", False)):
-        pairs = [
-            (a["correct"], b["correct"])
-            for a, b in zip(base, rows, strict=True)
-            if a["answerable"] is answerable
-        ]
-        if pairs:
-            out[what] = paired([a for a, _ in pairs], [b for _, b in pairs])
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", required=True, help="name=GOLD:INDEX")
@@ -107,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             if not base:
                 base = rows
                 continue
-            versus.setdefault(name, {})[variant] = against(base, rows)
+            versus.setdefault(name, {})[variant] = compare_reports({"rows": base}, {"rows": rows})
             for what, cmp in versus[name][variant].items():
                 print(f"  {what} against {next(iter(table[name]))}: {cmp}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -48,3 +48,48 @@ def paired(base: Sequence[bool], new: Sequence[bool], resamples: int = 10_000, s
     low, high = np.quantile(means, [0.025, 0.975])
     p = binomtest(min(gained, lost), gained + lost, 0.5).pvalue if gained + lost else 1.0
     return Paired(n, float(delta.mean()), float(low), float(high), gained, lost, float(p))
+
+
+def compare_reports(base: dict, new: dict) -> dict[str, Paired]:
+    """Two ``qa eval`` reports of the same gold set (rows matched by question id): answers on the answerable
+    questions, abstentions on the others."""
+    rows = {r["id"]: r for r in new["rows"]}
+    missing = [r["id"] for r in base["rows"] if r["id"] not in rows]
+    if missing:
+        raise ValueError(
+            f"{len(missing)} questions of the first report are not in the second ({missing[0]}, ...)"
+        )
+    out = {}
+    for what, answerable in (("answers", True), ("abstentions", False)):
+        pairs = [
+            (r["correct"], rows[r["id"]]["correct"]) for r in base["rows"] if r["answerable"] is answerable
+        ]
+        if pairs:
+            out[what] = paired([a for a, _ in pairs], [b for _, b in pairs])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.paired BASE.json NEW.json``: compare two ``qa eval`` reports question by question."""
+    import argparse
+    import json
+    import sys
+    from pathlib import Path
+
+    ap = argparse.ArgumentParser(prog="python -m eval.paired", description=main.__doc__)
+    ap.add_argument("base", type=Path)
+    ap.add_argument("new", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        reports = [json.loads(p.read_text("utf-8")) for p in (args.base, args.new)]
+        result = compare_reports(*reports)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for what, cmp in result.items():
+        print(f"{what}: {cmp}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
