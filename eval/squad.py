@@ -26,6 +26,7 @@ import numpy as np
 
 from qa.config import cache_dir
 from qa.evaluation import _percentile, exact_match, f1_score, normalize_answer
+from qa.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "squad-dev-v1.1.json"
@@ -276,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         corpus.write_text(payload, "utf-8")
     if args.write_gold:
         args.write_gold.parent.mkdir(parents=True, exist_ok=True)
-        args.write_gold.write_text("".join(json.dumps(g) + "\n" for g in gold_records(questions)), "utf-8")
+        lines = "".join(json.dumps(g) + "\n" for g in gold_records(questions))
+        write_atomic(args.write_gold, lines.encode("utf-8"))
         print(f"{len(questions)} questions -> {args.write_gold}; corpus {corpus}")
         return 0
     t = time.perf_counter()
