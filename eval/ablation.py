@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("eval/reports"))
     ap.add_argument("--name", default="ablation", help="report file name, without extension")
     args = ap.parse_args(argv)
+    first, *others = args.variants.split(",")
     table: dict[str, dict[str, dict]] = {}
     versus: dict[str, dict[str, dict[str, Paired]]] = {}
     for spec in args.set:
@@ -82,19 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         items = load_gold(Path(gold).expanduser())
         index = Index.load(Path(index_dir).expanduser())
         base: list[dict] = []
-        for variant in args.variants.split(","):
+        for variant in [first, *others]:
             t = time.time()
             metrics, rows = evaluate(Answerer(index, VARIANTS[variant]), items)
             table.setdefault(name, {})[variant] = {k: metrics.get(k) for k in METRICS}
             print(
                 f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
             )
-            if not base:
+            if variant == first:
                 base = rows
                 continue
             versus.setdefault(name, {})[variant] = compare_reports({"rows": base}, {"rows": rows})
             for what, cmp in versus[name][variant].items():
-                print(f"  {what} against {next(iter(table[name]))}: {cmp}", flush=True)
+                print(f"  {what} against {first}: {cmp}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     paired_json = {
         n: {v: {w: asdict(c) for w, c in cmp.items()} for v, cmp in vs.items()} for n, vs in versus.items()
@@ -117,7 +118,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         lines.append("")
         if versus.get(name):
-            first = next(iter(rows))
             lines += [
                 f"Against `{first}`, question by question (95% paired-bootstrap interval of the difference, "
                 "questions gained / lost, McNemar's exact p):",
