@@ -24,8 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qa.answer_metrics import normalize_answer
 from qa.answerer import Answerer
-from qa.evaluation import answer_matches, load_gold, normalize_answer, score_item
+from qa.evaluation import answer_matches, load_gold, score_item
 from qa.index import Index
 
 Span = tuple[str, float, str, str]  # text, confidence, doc_id, kind

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer_metrics import exact_match, f1_score, normalize_answer
 from qa.config import cache_dir
-from qa.evaluation import _percentile, exact_match, f1_score, normalize_answer
+from qa.evaluation import _percentile
 from qa.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from eval.squad import DATA, ROOT, load_squad
-from qa.evaluation import _percentile, exact_match, f1_score
+from qa.answer_metrics import exact_match, f1_score
+from qa.evaluation import _percentile
 
 # Published dev-set figures of full-size readers, for scale (not run here).
 ANCHORS = {"DistilBERT (Sanh et al. 2019)": (77.7, 85.8), "DrQA (Chen et al. 2017)": (69.5, 78.8)}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.evaluation import f1_score
+from qa.answer_metrics import f1_score
 from qa.proximity import PassageTerms, question_weights
 from qa.reading import confidence
 from qa.text import idf_table

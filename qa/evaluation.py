@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
-import string
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from qa.answer_metrics import exact_match, f1_score, normalize_answer
 from qa.answerer import Answerer
 from qa.models import Result
 from qa.numbers import parse_number, percent_value, values_equal
@@ -41,28 +39,6 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
         obj.setdefault("kind", "unanswerable" if not obj["answers"] else "span")
         items.append(obj)
     return items
-
-
-# -- SQuAD-style text comparison -------------------------------------------------------------------
-def normalize_answer(s: str) -> str:
-    s = s.lower().replace("’", "'")
-    s = "".join(ch for ch in s if ch not in set(string.punctuation) | {"“", "”"})
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
-
-
-def exact_match(prediction: str, gold: str) -> bool:
-    return normalize_answer(prediction) == normalize_answer(gold)
-
-
-def f1_score(prediction: str, gold: str) -> float:
-    p, g = normalize_answer(prediction).split(), normalize_answer(gold).split()
-    common = Counter(p) & Counter(g)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(p), same / len(g)
-    return 2 * precision * recall / (precision + recall)
 
 
 def _num(text: str) -> tuple[float, str | None] | None:

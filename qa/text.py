@@ -6,8 +6,6 @@ import math
 import re
 from functools import lru_cache
 
-import blingfire
-
 from qa.numbers import TENS_WORDS, UNITS_WORDS
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -104,6 +102,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     for brk_start, brk_end in bounds:
         para = text[pos:brk_start]
         if para.strip():
+            import blingfire  # here, not at the top: training imports this module and never splits sentences
+
             _, offsets = blingfire.text_to_sentences_and_offsets(para)
             for a, b in offsets:
                 a, b = _trim(text, pos + a, pos + b)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer_metrics import exact_match, f1_score
 from qa.encoders import packaged_model_dir
-from qa.evaluation import exact_match, f1_score
 from qa.training.data import featurize, groups_of, load_examples
 from qa.training.model import build_model, init_from_onnx
 from qa.training.settings import TrainSettings
