@@ -21,7 +21,7 @@ from qa.corpus import CorpusError
 from qa.encoders import EncoderError
 from qa.index import BuildSettings, Index, IndexError_
 from qa.index_build import build_index
-from qa.span_reader import ReaderModelError
+from qa.span_reader import ReaderModelError, SpanReader
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Answer questions from news articles, with citations."
@@ -294,12 +294,17 @@ def eval_cmd(
         Path | None,
         typer.Option(help="Thresholds (JSON); default eval/thresholds-model.json."),
     ] = None,
+    reader: Annotated[
+        Path | None,
+        typer.Option(help="A reader model folder to score instead of the shipped one (an export, tuned)."),
+    ] = None,
 ) -> None:
     """Score the answerer on a gold set; writes eval report JSON + Markdown."""
     from qa.evaluation import check_thresholds, evaluate, load_gold, write_report
 
     items = load_gold(gold)
-    answerer = _answerer(open_index(index, corpus))
+    answerer = Answerer(open_index(index, corpus), span_model=SpanReader(reader) if reader else None)
+    answerer.prepare()
     metrics, rows = evaluate(answerer, items)
     _json_path, md_path = write_report(metrics, rows, report, name=gold.stem)
     out.print(Path(md_path).read_text("utf-8"))

@@ -86,6 +86,15 @@ def test_user_errors_are_one_line(hash_index: Path, tmp_path: Path) -> None:
         ("ask", "x", "--index", str(tmp_path / "none"), "--corpus", str(tmp_path / "nocorpus")),
         ("ask", "--batch", str(tmp_path / "missing.jsonl"), "--index", str(hash_index)),
         ("index", "--corpus", str(tmp_path / "nocorpus"), "--index", str(tmp_path / "i")),
+        (
+            "eval",
+            "--index",
+            str(hash_index),
+            "--reader",
+            str(tmp_path / "noreader"),
+            "--report",
+            str(tmp_path),
+        ),
     ):
         r = qa(*args)
         assert r.returncode == 2, args
@@ -153,3 +162,27 @@ def test_chat_prompts_while_the_models_load_and_reports_a_load_error_in_one_line
     assert r.exit_code == 2
     assert "Ask about the articles" in r.output  # the prompt came first; the error at the first question
     assert "reader-int8.onnx is damaged" in r.output and "Traceback" not in r.output
+
+
+def test_eval_scores_the_reader_it_is_given(hash_index: Path, tmp_path: Path) -> None:
+    """`qa eval --reader` reads with that model folder: a copy of the shipped reader told to abstain on
+    everything answers nothing, where the shipped one answers."""
+    import shutil
+
+    gold = tmp_path / "gold.jsonl"
+    lines = (ROOT / "eval" / "gold.jsonl").read_text().splitlines()[:6]
+    gold.write_text("\n".join(lines) + "\n")
+    silent = tmp_path / "silent"
+    shutil.copytree(ROOT / "qa" / "reader_model", silent)
+    card = json.loads((silent / "model.json").read_text())
+    card["abstain_confidence"] = 1.01
+    card.pop("retrieval_prior", None)
+    (silent / "model.json").write_text(json.dumps(card))
+    scores = {}
+    for name, extra in (("shipped", ()), ("silent", ("--reader", str(silent)))):
+        r = qa("eval", "--gold", str(gold), "--index", str(hash_index), "--no-check", "--report",
+               str(tmp_path / name), *extra)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        scores[name] = json.loads((tmp_path / name / "gold.json").read_text())["metrics"]
+    assert scores["shipped"]["answer_accuracy"] > 0
+    assert scores["silent"]["answer_accuracy"] == 0
