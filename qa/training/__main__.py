@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from qa.training.export import export, ship, simplify_shipped
+from qa.training.gpu_run import TRAVEL_CAP, bundle, pack, unpack
 from qa.training.loop import train
 from qa.training.model import average
 from qa.training.settings import DEFAULT_DATA, TrainSettings
@@ -14,7 +15,7 @@ from qa.training.settings import DEFAULT_DATA, TrainSettings
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m qa.training",
-        description="Train the span reader, export a run to ONNX and ship it, or average two runs.",
+        description="Train the span reader, export a run to ONNX and ship it, average two runs, or prepare and unpack a GPU run.",
     )
     ap.add_argument("--out", type=Path, default=Path("runs/reader"))
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -34,9 +35,47 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="write into --out the half-and-half weight average of --init's reader and this run, and stop",
     )
+    ap.add_argument(
+        "--gpu-bundle",
+        type=Path,
+        default=None,
+        help="write into this folder what a run on a borrowed GPU machine needs (see qa/training/gpu_run.py) and stop",
+    )
+    ap.add_argument("--no-wheels", action="store_true", help="with --gpu-bundle: leave out the wheels")
+    ap.add_argument(
+        "--pack",
+        type=Path,
+        nargs=2,
+        metavar=("RUNS", "DEST"),
+        default=None,
+        help="pack the runs under RUNS into DEST for the trip back from the GPU machine, and stop",
+    )
+    ap.add_argument(
+        "--unpack",
+        type=Path,
+        default=None,
+        help="rebuild runs/gpu-NAME from a packed GPU run in this folder, and stop",
+    )
     for name, field in TrainSettings.__dataclass_fields__.items():
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
+    if args.gpu_bundle:
+        sizes = bundle(args.gpu_bundle, args.data, wheels=not args.no_wheels)
+        mib = {k: v / 2**20 for k, v in sizes.items()}
+        print(
+            f"{args.gpu_bundle}: {mib['bundle']:.1f} MiB, with the repository {mib['total']:.1f} MiB of 64 MiB; "
+            f"on the GPU machine: bash {args.gpu_bundle}/run.sh"
+        )
+        if sizes["total"] > TRAVEL_CAP:
+            raise SystemExit("error: the bundle and the repository together exceed what travels (64 MiB)")
+        return 0
+    if args.pack:
+        print("packed:", ", ".join(pack(*args.pack)) or "nothing")
+        return 0
+    if args.unpack:
+        for run in unpack(args.unpack, Path("runs")):
+            print(f"{run}: python -m qa.training --out {run} --export {run}/export")
+        return 0
     if args.simplify:
         print(f"{simplify_shipped(args.simplify)} nodes dropped from {args.simplify / 'reader-int8.onnx'}")
         return 0

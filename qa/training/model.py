@@ -17,7 +17,10 @@ def build_model():  # type: ignore[no-untyped-def]
     class SpanModel(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(packaged_model_dir()), local_files_only=True)
+            # float32 whatever dtype the weights are stored in: AdamW needs full-precision parameters.
+            self.encoder = AutoModel.from_pretrained(
+                str(packaged_model_dir()), local_files_only=True, dtype=torch.float32
+            )
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
             for p in self.encoder.embeddings.parameters():
                 p.requires_grad = False  # the packaged embeddings: frozen, so not shipped
