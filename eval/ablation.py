@@ -15,7 +15,9 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
   tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
 - ``fusion_k=10+retrieval_prior``: both;
-- ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none.
+- ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none;
+- ``reader=DIR``: the shipped answerer reading with another reader model folder (an export whose ``model.json``
+  ``eval.tune_reader --write`` has tuned), to compare a retrained reader with the shipped one on every set.
 
 Every variant after the first is also compared with the first question by question (``eval/paired.py``: the
 difference with its 95% paired-bootstrap interval, questions gained and lost, McNemar's exact p), so a gate a
@@ -40,6 +42,7 @@ from qa.evaluation import evaluate, load_gold
 from qa.index import Index
 from qa.proximity import Proximity
 from qa.retriever import FusionSettings
+from qa.span_reader import SpanReader
 
 VARIANTS: dict[str, AnswererSettings] = {
     "model": AnswererSettings(),
@@ -54,6 +57,29 @@ VARIANTS: dict[str, AnswererSettings] = {
     "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
     "read_passages=12": AnswererSettings(read_passages=12),
 }
+
+
+def check_variant(variant: str) -> None:
+    """A one-line error for a variant that names no settings change and no reader model folder."""
+    if variant.startswith("reader="):
+        folder = Path(variant.removeprefix("reader=")).expanduser()
+        if not (folder / "model.json").is_file():
+            raise SystemExit(f"error: {folder} holds no reader model (no model.json)")
+    elif variant not in VARIANTS:
+        raise SystemExit(
+            f"error: unknown variant {variant!r} (choose from {', '.join(VARIANTS)} or reader=DIR)"
+        )
+
+
+def answerer_for(variant: str, index: Index) -> Answerer:
+    """The answerer a variant names: a settings change, or ``reader=DIR`` for another reader model."""
+    check_variant(variant)
+    if variant.startswith("reader="):
+        folder = Path(variant.removeprefix("reader=")).expanduser()
+        return Answerer(index, AnswererSettings(), span_model=SpanReader(folder))
+    return Answerer(index, VARIANTS[variant])
+
+
 METRICS = (
     "answer_accuracy",
     "numeric_accuracy",
@@ -75,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="ablation", help="report file name, without extension")
     args = ap.parse_args(argv)
     first, *others = args.variants.split(",")
+    for variant in (first, *others):
+        check_variant(variant)  # before any index loads
     table: dict[str, dict[str, dict]] = {}
     versus: dict[str, dict[str, dict[str, Paired]]] = {}
     for spec in args.set:
@@ -85,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         base: list[dict] = []
         for variant in [first, *others]:
             t = time.time()
-            metrics, rows = evaluate(Answerer(index, VARIANTS[variant]), items)
+            metrics, rows = evaluate(answerer_for(variant, index), items)
             table.setdefault(name, {})[variant] = {k: metrics.get(k) for k in METRICS}
             print(
                 f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
