@@ -64,6 +64,9 @@ def test_the_best_finished_runs_come_back_whole(tmp_path: Path) -> None:
     assert json.loads((back / "gpu-best" / "settings.json").read_text())["name"] == "best"
     assert (back / "gpu-best" / "train.log").read_text() == "log of best\n"
 
+    # Files to spare but bytes for one run only: the best alone comes back.
+    assert pack(runs, tmp_path / "one", cap=10_000, max_files=8, max_bytes=100_000) == ["best"]
+
     # With room for more, the unfinished run comes back from its checkpoint, without the embeddings.
     pack(runs, tmp_path / "all", cap=10_000, max_files=8)
     unpack(tmp_path / "all", tmp_path / "back2")

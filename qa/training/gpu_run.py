@@ -47,6 +47,7 @@ MODEL_FILES = (
 )
 FILE_CAP = 15 * 2**20  # under the 16 MiB a returned file may have
 MAX_FILES = 8
+RETURN_CAP = 64 * 2**20  # all returned files together
 TRAVEL_CAP = 64 * 2**20
 
 RUN_SH = """#!/bin/bash
@@ -170,10 +171,12 @@ def _shards(tensors: dict[str, Any], cap: int) -> list[dict[str, Any]]:
     return out
 
 
-def pack(runs: Path, dest: Path, cap: int = FILE_CAP, max_files: int = MAX_FILES) -> list[str]:
+def pack(
+    runs: Path, dest: Path, cap: int = FILE_CAP, max_files: int = MAX_FILES, max_bytes: int = RETURN_CAP
+) -> list[str]:
     """Pack the runs under ``runs`` into ``dest``: logs and curves of all, and the trained weights (fp16, in
-    shards under ``cap`` bytes) of as many as fit in ``max_files``, finished ones first, best held-out F1
-    first. Returns the names packed."""
+    shards under ``cap`` bytes) of as many as fit in ``max_files`` and ``max_bytes``, finished ones first, best
+    held-out F1 first. Returns the names packed."""
     import torch
     from safetensors.torch import save_file
 
@@ -190,6 +193,7 @@ def pack(runs: Path, dest: Path, cap: int = FILE_CAP, max_files: int = MAX_FILES
         reverse=True,
     )
     room = max_files - 2  # logs.tar.gz and summary.json
+    left = max_bytes - (dest / "logs.tar.gz").stat().st_size - 64 * 1024  # the summary's share
     packed: list[str] = []
     for name in ranked:
         tensors = {
@@ -197,11 +201,13 @@ def pack(runs: Path, dest: Path, cap: int = FILE_CAP, max_files: int = MAX_FILES
             for k, v in _weights(runs / name).items()
         }
         shards = _shards(tensors, cap)
-        if len(shards) > room:
+        size = sum(v.numel() * v.element_size() for v in tensors.values()) + 4096 * len(shards)  # + headers
+        if len(shards) > room or size > left:
             break
         for i, shard in enumerate(shards):
             save_file(shard, str(dest / f"{name}.{i}.safetensors"))
         room -= len(shards)
+        left -= size
         packed.append(name)
     summary = {name: row | {"packed": name in packed} for name, row in found.items()}
     (dest / "summary.json").write_text(json.dumps(summary, indent=1))
