@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer_metrics import f1_score
+from qa.files import write_atomic
 from qa.proximity import PassageTerms, question_weights
 from qa.reading import confidence
 from qa.text import idf_table
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             "right_at_top_with_proximity": table[0][0],
             "command": "python -m eval.tune_reader " + " ".join(argv if argv is not None else sys.argv[1:]),
         }
-        path.write_text(json.dumps(card, indent=2) + "\n")
+        write_atomic(path, (json.dumps(card, indent=2) + "\n").encode())
     return 0
 
 

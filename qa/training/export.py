@@ -92,7 +92,7 @@ def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> d
         "max_answer_tokens": 30,
         "training": st,
     } | (settings or {})
-    (target / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+    write_atomic(target / "model.json", (json.dumps(card, indent=2) + "\n").encode())
     return card
 
 
@@ -109,7 +109,7 @@ def ship(export_dir: Path, package_dir: Path) -> None:
     for n in SHIPPED:
         shutil.copyfile(export_dir / n, package_dir / f"{n}.tmp")
         os.replace(package_dir / f"{n}.tmp", package_dir / n)
-    (package_dir / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
 
 
 def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
