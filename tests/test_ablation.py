@@ -39,3 +39,16 @@ def test_a_reader_variant_reads_with_its_own_model(hash_index: Path, tmp_path: P
     assert report["b"][variant]["answer_accuracy"] == 0
     lost = report["paired"]["b"][variant]["answers"]
     assert lost["lost"] > 0 and lost["gained"] == 0
+
+
+@pytest.mark.parametrize("args", [[], ["only-one"], ["{tmp}", "name"]])
+def test_compare_reader_refuses_bad_arguments_in_one_line(tmp_path: Path, args: list[str]) -> None:
+    import subprocess
+
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]  # tmp_path holds no model.json
+    run = subprocess.run(
+        ["bash", str(ROOT / "eval" / "compare_reader.sh"), *argv], capture_output=True, text=True, timeout=30
+    )
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert run.stdout == ""
