@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test eval clean
+.PHONY: setup demo test corpora eval clean
 
 # torch is installed first, pinned to the local CPU wheel: unpinned, pip would pull CUDA builds.
 $(BIN)/qa: pyproject.toml
@@ -36,18 +36,21 @@ NEWSQA_WORK ?= $(HOME)/.cache/qa-news/newsqa
 
 # The gold sets' thresholds are in eval/thresholds*.json; the SQuAD slice's are the flags below. The default
 # answerer (the trained reader) is gated by eval/thresholds-{model,reuters-model,newsqa,unanswerable}.json.
-eval: setup
+# The corpora and indexes the gated sets read (also used by eval/compare_reader.sh); only changes are rebuilt.
+corpora: setup
 	$(BIN)/qa index
-	$(BIN)/qa eval
 	$(BIN)/python -m eval.reuters_corpus --out $(REUTERS_WORK)/corpus
 	$(BIN)/qa index --corpus $(REUTERS_WORK)/corpus --index $(REUTERS_WORK)/index
+	$(BIN)/qa index --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index
+	$(BIN)/python -m eval.unanswerable --gold $(NEWSQA)/gold.jsonl --out $(NEWSQA_WORK)/asked-of-bundled.jsonl
+
+eval: corpora
+	$(BIN)/qa eval
 	$(BIN)/qa eval --gold eval/gold-reuters.jsonl --corpus $(REUTERS_WORK)/corpus \
 		--index $(REUTERS_WORK)/index --thresholds eval/thresholds-reuters-model.json
 	$(BIN)/python -m eval.squad --slice 300 --min-hit1 0.85 --min-numeric-em 0.67
-	$(BIN)/qa index --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index
 	$(BIN)/qa eval --gold $(NEWSQA)/gold.jsonl --corpus $(NEWSQA)/corpus.jsonl --index $(NEWSQA_WORK)/index \
 		--report $(NEWSQA_WORK)/reports --thresholds eval/thresholds-newsqa.json
-	$(BIN)/python -m eval.unanswerable --gold $(NEWSQA)/gold.jsonl --out $(NEWSQA_WORK)/asked-of-bundled.jsonl
 	$(BIN)/qa eval --gold $(NEWSQA_WORK)/asked-of-bundled.jsonl --report $(NEWSQA_WORK)/reports \
 		--thresholds eval/thresholds-unanswerable.json
 

@@ -5,7 +5,8 @@
 #
 # 1. tunes the export's abstention threshold and proximity on held-out training articles (eval.tune_reader --write);
 # 2. the reader alone on a 2,000-question SQuAD dev sample with the gold paragraph, int8 and fp32;
-# 3. builds (or updates) the evaluation corpora in the work folder, none of them committed;
+# 3. builds (or updates) the evaluation corpora in the work folder (`make corpora`, then SQuAD's and the held-out
+#    set's), none of them committed;
 # 4. eval.ablation with the variants `model` (shipped) and `reader=DIR` on the bundled and Reuters gold sets,
 #    newsqa-dev, newsqa-dev asked of the bundled corpus, a 3,000-question SQuAD dev sample as one corpus, and
 #    the held-out tuning set (the one set the settings were chosen on: read it as such).
@@ -26,11 +27,7 @@ $PY -m eval.tune_reader --model-dir "$MODEL" --write
 $PY -m eval.squad_reader --model-dir "$MODEL" --limit 2000 --out "$OUT" --name "squad-reader-$NAME"
 $PY -m eval.squad_reader --model-dir "$MODEL" --limit 2000 --fp32 --out "$OUT" --name "squad-reader-$NAME-fp32"
 
-$QA index
-$PY -m eval.reuters_corpus --out "$WORK/reuters-gold/corpus"
-$QA index --corpus "$WORK/reuters-gold/corpus" --index "$WORK/reuters-gold/index"
-$QA index --corpus "$NEWSQA/corpus.jsonl" --index "$WORK/newsqa/index"
-$PY -m eval.unanswerable --gold "$NEWSQA/gold.jsonl" --out "$WORK/newsqa/asked-of-bundled.jsonl"
+make -s corpora NEWSQA="$NEWSQA" REUTERS_WORK="$WORK/reuters-gold" NEWSQA_WORK="$WORK/newsqa"
 $PY -m eval.squad --write-gold "$WORK/squad/gold.jsonl"
 $QA index --corpus "$WORK/squad/corpus/squad.jsonl" --index "$WORK/squad/index"
 [ -f "$WORK/heldout/gold.jsonl" ] || $PY -m eval.heldout --out "$WORK/heldout"

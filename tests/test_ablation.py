@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,6 @@ def test_a_reader_variant_reads_with_its_own_model(hash_index: Path, tmp_path: P
 
 @pytest.mark.parametrize("args", [[], ["only-one"], ["{tmp}", "name"]])
 def test_compare_reader_refuses_bad_arguments_in_one_line(tmp_path: Path, args: list[str]) -> None:
-    import subprocess
-
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]  # tmp_path holds no model.json
     run = subprocess.run(
         ["bash", str(ROOT / "eval" / "compare_reader.sh"), *argv], capture_output=True, text=True, timeout=30
