@@ -34,11 +34,15 @@ class AgreementSettings:
 def candidate_key(c: Candidate, year: bool = False) -> tuple[object, ...]:
     """What makes two candidates the same answer; asked for a ``year``, "June 2014" is 2014."""
     if year and c.unit == "date" and c.value is not None:
-        return ("n", "year", round(c.value, 6))
+        return ("n", "year", round(c.value, 6), None)
     if c.value is not None and c.unit != "date":
         unit = "percent" if c.unit in ("percent", "fraction") else c.unit
         value = percent_value(c.value, c.unit) if unit == "percent" else c.value
-        return ("n", unit, round(value, 6))
+        upper = c.upper
+        if upper is not None and unit == "percent":
+            upper = percent_value(upper, c.unit)
+        # A range is its two ends: "12 to 18 months" is not the "12 months" another article states.
+        return ("n", unit, round(value, 6), None if upper is None else round(upper, 6))
     return ("t", tuple(terms(c.text, keep_stopwords=True)))
 
 
@@ -94,9 +98,14 @@ def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
 
 
 def consistent(hedged: Candidate, exact: Candidate, settings: AgreementSettings) -> bool:
-    """Whether a bound or an estimate ("more than 3,000", "about 3,000") allows the other figure."""
+    """Whether a bound, an estimate or a range ("more than 3,000", "about 3,000", "2,900 to 3,000") allows the
+    other figure."""
     h, a, b = hedged.hedge, hedged.value, exact.value
-    if h is None or a is None or b is None:
+    if a is None or b is None:
+        return False
+    if hedged.upper is not None:
+        return a <= b <= hedged.upper  # "12 to 18 months" allows "15 months"
+    if h is None:
         return False
     if h in LOWER_BOUNDS:
         return b >= a

@@ -17,7 +17,7 @@ from qa.models import Answer, Candidate, Citation, Conflict, Passage, Result
 from qa.numbers import LOWER_BOUNDS, UPPER_BOUNDS
 from qa.proximity import Proximity, question_weights
 from qa.question import Gazetteer, Question, Vocabulary, analyze
-from qa.reading import SpanModel, candidates, is_range
+from qa.reading import SpanModel, candidates, is_range, range_of
 from qa.retriever import FusionSettings, Retriever
 from qa.span_reader import NO_PRIOR, RetrievalPrior, SpanReader
 from qa.text import terms
@@ -307,7 +307,10 @@ class Answerer:
             a, b, value, unit = answer_bounds(q, article, best)
         else:
             a, b, value, unit = best.start, best.end, best.value, best.unit
-        answer = Answer(article[a:b], value, unit, best.doc_id, a, b, best.score)
+        upper = best.upper
+        if best.kind == "number" and upper is None and (ends := range_of(article[a:b], unit)):
+            value, upper, unit = ends[0], ends[1], ends[2] or unit  # read with its start: "30–60%"
+        answer = Answer(article[a:b], value, unit, best.doc_id, a, b, best.score, upper)
         lead = [p for p in shown if p.chunk.id == best.chunk_id]
         shown = tuple(lead + [p for p in shown if p.chunk.id != best.chunk_id])
         return Result(

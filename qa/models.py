@@ -71,6 +71,7 @@ class Candidate:
     score: float  # the reader's confidence
     kind: str  # number | entity
     hedge: str | None = None  # "more than", "about": the figure is a bound or an estimate
+    upper: float | None = None  # a range's upper end ("12 to 18 months": value 12, upper 18)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Answer:
     start: int
     end: int
     score: float
+    upper: float | None = None  # a range's upper end ("12 to 18 months": value 12, upper 18)
 
 
 @dataclass(frozen=True)

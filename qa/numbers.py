@@ -280,14 +280,18 @@ def percent_value(span_value: float, unit: str | None) -> float:
     return span_value * 100 if unit == "fraction" else span_value
 
 
-def shown_value(value: float | None, unit: str | None, text: str = "") -> str:
-    """A parsed value as a person reads it ("10,000,000", "2.5 percent", "2017"); empty when there is no
-    value or when ``text`` already says it ("at least 5,600" needs no "= 5,600")."""
+def shown_value(value: float | None, unit: str | None, text: str = "", upper: float | None = None) -> str:
+    """A parsed value as a person reads it ("10,000,000", "2.5 percent", "2017", a range "12–18"); empty
+    when there is no value or when ``text`` already says it ("at least 5,600" needs no "= 5,600")."""
     if value is None:
         return ""
-    if unit in ("year", "date"):
-        shown = f"{value:g}"
-    else:
-        number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
-        shown = f"{number} {unit}" if unit else number
+
+    def number(v: float) -> str:
+        if unit in ("year", "date"):
+            return f"{v:g}"
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.6g}"
+
+    shown = number(value) if upper is None else f"{number(value)}–{number(upper)}"
+    if unit and unit not in ("year", "date"):
+        shown = f"{shown} {unit}"
     return "" if shown in text else shown

@@ -77,6 +77,37 @@ def is_range(text: str, unit: str | None) -> bool:
     return len(same) == 2 and _RANGE_JOIN.fullmatch(text[same[0].end : same[1].start]) is not None
 
 
+_LEADING_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _scale(text: str, value: float) -> float:
+    """What a figure's written digits are multiplied by in its value: 1e6 for "18 million", 1 for "$4,500"."""
+    digits = _LEADING_FIGURE.search(text)
+    written = float(digits.group(0).replace(",", "")) if digits else 0.0
+    scale = value / written if written else 1.0
+    return scale if scale > 1 and float(scale).is_integer() else 1.0
+
+
+def range_of(text: str, unit: str | None) -> tuple[float, float, str | None] | None:
+    """The two ends and the unit of the range ``text`` states (``is_range``), low first: "12 to 18 million" ->
+    (12e6, 18e6), "30–60%" -> (30, 60, percent), "1759-60" -> (1759, 1760). None when it is no range, or when
+    its second figure is not above its first (a score, "49–15")."""
+    if not is_range(text, unit):
+        return None
+    timed = unit in ("date", "year")
+    low, high = [s for s in find_numbers(text) if (s.unit in ("date", "year")) == timed]
+    if low.value is None or high.value is None:
+        return None
+    a, b = low.value, high.value
+    if _scale(low.text, a) == 1 and (scale := _scale(high.text, b)) > 1:
+        a *= scale  # the scale word is said once: "12 to 18 million", "$3 to $4 billion"
+    if len(high.text) == 2 and high.text.isdigit() and 1000 <= a < 10000 and b < 100:
+        b = a - a % 100 + b  # "1759-60": the century is said once
+    if b <= a:
+        return None
+    return a, b, high.unit or low.unit
+
+
 def _sentence(chunk: Chunk, start: int) -> tuple[int, int]:
     for a, b in chunk.sentences:
         if a <= start < b:
@@ -135,14 +166,16 @@ def candidates(
             figure = figure_in(chunk, start, end, answer_type)
             if figure is None and quantity:
                 continue
-            value = unit = hedge = None
+            value = unit = hedge = upper = None
             kind = "entity"
             # A figure is the answer when the question asks for one, or when the span is that figure.
             if figure is not None and (numeric or (figure.start <= start and figure.end >= end)):
-                whole = whole_ranges and is_range(chunk.text[a:b], figure.unit)
-                if figure_cut and not whole:
-                    start, end = figure.start, figure.end
                 value, unit, hedge, kind = figure.value, figure.unit, figure.qualifier, "number"
+                if whole_ranges and is_range(chunk.text[a:b], figure.unit):
+                    if ends := range_of(chunk.text[a:b], figure.unit):
+                        value, upper, unit = ends[0], ends[1], ends[2] or unit
+                elif figure_cut:
+                    start, end = figure.start, figure.end
             margin = h.margin + retrieval / (rank + 1)
             if words is not None and weights:
                 margin += proximity.weight * words.closeness(weights, h.start, h.end, proximity.reach)
@@ -160,6 +193,7 @@ def candidates(
                     score=score,
                     kind=kind,
                     hedge=hedge,
+                    upper=upper,
                 )
             )
     out.sort(key=lambda c: -c.score)

@@ -40,7 +40,7 @@ def render(result: Result, console: Console, passages: bool = False) -> None:
             console.print(f"  [{i}] {escape(name(p.chunk.doc_id))}: {escape(p.chunk.text[:240])}")
         return
     ans = result.answer
-    value = shown_value(ans.value, ans.unit, ans.text)
+    value = shown_value(ans.value, ans.unit, ans.text, ans.upper)
     extra = f"  [dim]({escape(value)})[/]" if value else ""
     console.print(f"[bold]{escape(ans.text)}[/]{extra}")
     lead = next((c for c in result.citations if c.doc_id == ans.doc_id), None)

@@ -21,7 +21,9 @@ def _flat(text: str) -> str:
 
 
 def _value(answer: Turn) -> str:
-    shown = shown_value(answer.get("value"), answer.get("unit"), answer.get("text") or "")
+    shown = shown_value(
+        answer.get("value"), answer.get("unit"), answer.get("text") or "", answer.get("upper")
+    )
     return f" (= {shown})" if shown else ""
 
 

@@ -85,7 +85,9 @@ def _source(item: Mapping[str, Any]) -> str:
 
 
 def _value(answer: Mapping[str, Any]) -> str:
-    shown = shown_value(answer.get("value"), answer.get("unit"), answer.get("text") or "")
+    shown = shown_value(
+        answer.get("value"), answer.get("unit"), answer.get("text") or "", answer.get("upper")
+    )
     return f' <span class="value">= {html.escape(shown)}</span>' if shown else ""
 
 

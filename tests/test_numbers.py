@@ -124,3 +124,9 @@ def test_percentages_round_trip(x: float) -> None:
 def test_shown_value_adds_only_what_the_text_does_not_say(text: str, shown: str) -> None:
     span = find_numbers(text)[0]
     assert shown_value(span.value, span.unit, text) == shown
+
+
+def test_shown_value_of_a_range_gives_both_ends() -> None:
+    assert shown_value(12e6, None, "12 to 18 million", 18e6) == "12,000,000–18,000,000"
+    assert shown_value(30, "percent", "30–60%", 60) == "30–60 percent"
+    assert shown_value(1990, "year", "from 1990 to 1995", 1995) == "1990–1995"

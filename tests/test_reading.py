@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from qa.answerer import Answerer, AnswererSettings
 from qa.conversation import restate
 from qa.index import Index
-from qa.reading import confidence, is_range, margin_of
+from qa.reading import confidence, is_range, margin_of, range_of
 from tests.fakes import ScriptedSpans
 
 from .conftest import index_over
@@ -66,23 +66,25 @@ def range_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
 
 
 @pytest.mark.parametrize(
-    ("span", "question", "text", "value"),
+    ("span", "question", "text", "value", "upper"),
     [
-        ("12 to 18 months", "How long will repairs take?", "12 to 18 months", 12),
+        ("12 to 18 months", "How long will repairs take?", "12 to 18 months", 12, 18),
         # A conversion states one quantity twice: its first figure says it all.
-        ("66 pence ($1.32)", "How much does the levy cost?", "66 pence", 0.66),
+        ("66 pence ($1.32)", "How much does the levy cost?", "66 pence", 0.66, None),
         # A date beside a count is not a range: the count asked for is cut out.
-        ("3,000 homes pay it since May 2025", "How many homes pay the levy?", "3,000", 3000),
+        ("3,000 homes pay it since May 2025", "How many homes pay the levy?", "3,000", 3000, None),
         # A list is not one expression: the figure asked for is cut out.
-        ("120 crews from Leeds; 40 of the 310", "How many crews came from Leeds?", "120", 120),
+        ("120 crews from Leeds; 40 of the 310", "How many crews came from Leeds?", "120", 120, None),
     ],
 )
-def test_a_span_stating_a_range_stays_whole(
-    range_index: Index, span: str, question: str, text: str, value: float
+def test_a_span_stating_a_range_stays_whole_with_both_ends(
+    range_index: Index, span: str, question: str, text: str, value: float, upper: float | None
 ) -> None:
     r, _ = _ask(range_index, {span: 4.0}, question)
     assert r.answer is not None and r.answer.text == text
     assert r.answer.value == pytest.approx(value)
+    assert r.answer.upper == (None if upper is None else pytest.approx(upper))
+    assert r.to_json()["answer"]["upper"] == r.answer.upper
     _quotes(range_index, r)
     cut = Answerer(range_index, AnswererSettings(whole_ranges=False), span_model=ScriptedSpans({span: 4.0}))
     old = cut.ask(question, [])
@@ -110,6 +112,58 @@ def test_a_range_is_two_figures_joined_not_a_list_or_a_conversion(
     text: str, unit: str | None, expected: bool
 ) -> None:
     assert is_range(text, unit) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "ends"),
+    [
+        ("12 to 18 months", None, (12, 18, None)),
+        ("12 to 18 million", None, (12e6, 18e6, None)),  # the scale word is said once
+        ("$3 to $4 billion", "USD", (3e9, 4e9, "USD")),
+        ("$3,500 to $4,500", "USD", (3500, 4500, "USD")),
+        ("30–60%", "percent", (30, 60, "percent")),
+        ("1759-60", None, (1759, 1760, None)),  # the century is said once
+        ("from 1990 to 1995", "year", (1990, 1995, "year")),
+        ("49–15", None, None),  # a score: the second figure is not above the first
+        ("66 pence ($1.32)", "GBP", None),
+        ("5,600", None, None),
+    ],
+)
+def test_a_range_has_two_ends_low_first(
+    text: str, unit: str | None, ends: tuple[float, float, str | None] | None
+) -> None:
+    got = range_of(text, unit)
+    if ends is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert (got[0], got[1]) == (pytest.approx(ends[0]), pytest.approx(ends[1])) and got[2] == ends[2]
+
+
+SPANS_OF_MONTHS = {
+    "m1": "Bridge works begin\n\nThe council said repairs to the bridge will take 12 to 18 months in all.",
+    "m2": "Engineers expect the bridge repairs to take 12 months, the council's surveyor said on Friday.",
+    "m3": "The bridge will be closed while repairs take 15 months, according to the transport office.",
+    "m4": "Residents were told the bridge repairs would take 20 months, a local newspaper reported.",
+}
+
+
+@pytest.fixture(scope="module")
+def months_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    return index_over(tmp_path_factory.mktemp("months"), SPANS_OF_MONTHS)
+
+
+def test_a_range_is_not_the_figure_at_one_of_its_ends_nor_at_odds_with_one_inside_it(
+    months_index: Index,
+) -> None:
+    phrases = {"12 to 18 months": 6.0, "12 months": 5.8, "15 months": 5.7, "20 months": 5.6}
+    r, _ = _ask(months_index, phrases, "How long will the bridge repairs take?")
+    assert r.answer is not None and (r.answer.value, r.answer.upper) == (12, 18)
+    # "12 months" is not the same answer as "12 to 18 months" (no support), but neither it nor 15 contradicts
+    # the range; 20 months does.
+    assert {c.doc_id for c in r.citations} == {"m1"}
+    assert [c.doc_id for c in r.conflicts] == ["m4"]
+    _quotes(months_index, r)
 
 
 def test_articles_stating_the_same_figure_are_cited_together(index: Index) -> None:
