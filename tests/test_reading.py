@@ -24,9 +24,17 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return index_over(tmp_path_factory.mktemp("reading"), ARTICLES)
+def _index_fixture(articles: dict[str, str], name: str):  # type: ignore[no-untyped-def]
+    """A module-scoped fixture: the index over ``articles``."""
+
+    @pytest.fixture(scope="module")
+    def built(tmp_path_factory: pytest.TempPathFactory) -> Index:
+        return index_over(tmp_path_factory.mktemp(name), articles)
+
+    return built
+
+
+index = _index_fixture(ARTICLES, "reading")
 
 
 def _ask(index: Index, phrases: dict[str, float], question: str, history: list[str] | None = None):  # type: ignore[no-untyped-def]
@@ -60,9 +68,7 @@ RANGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def range_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return index_over(tmp_path_factory.mktemp("ranges"), RANGES)
+range_index = _index_fixture(RANGES, "ranges")
 
 
 @pytest.mark.parametrize(
@@ -148,9 +154,7 @@ SPANS_OF_MONTHS = {
 }
 
 
-@pytest.fixture(scope="module")
-def months_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    return index_over(tmp_path_factory.mktemp("months"), SPANS_OF_MONTHS)
+months_index = _index_fixture(SPANS_OF_MONTHS, "months")
 
 
 def test_a_range_is_not_the_figure_at_one_of_its_ends_nor_at_odds_with_one_inside_it(
