@@ -10,6 +10,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``+retrieval_prior``: spans gain logits for their passage's retrieval rank, with the threshold tuned with it
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
+- ``+retrieval_prior+figures_only``: both (each a question or two under a gate alone);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``-whole_ranges``: cutting also a span that states a range ("12 to 18 months") to its first figure;
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
@@ -52,6 +53,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "+figures_only": AnswererSettings(figures_only=True),
     "+retrieval_prior": AnswererSettings(retrieval_prior=None),
+    "+retrieval_prior+figures_only": AnswererSettings(retrieval_prior=None, figures_only=True),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),
     "fusion_k=10": AnswererSettings(fusion=FusionSettings(k=10)),
     "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
