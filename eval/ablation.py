@@ -10,7 +10,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``+retrieval_prior``: spans gain logits for their passage's retrieval rank, with the threshold tuned with it
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
-- ``+retrieval_prior+figures_only``: both (each a question or two under a gate alone);
+- ``+retrieval_prior+figures_only``: both (measured, off: the prior's two gate misses stay, SQuAD reads worse);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``-whole_ranges``: cutting also a span that states a range ("12 to 18 months") to its first figure;
 - ``fusion_k=10``: rank fusion with k = 10 instead of 60, as ``eval/tune_fusion.py`` chooses on the held-out
