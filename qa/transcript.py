@@ -11,13 +11,19 @@ from typing import Any
 
 from qa.files import write_atomic
 from qa.numbers import shown_value
+from qa.statement import source_marks, statement
 
 Turn = Mapping[str, Any]
 
 
+def _escape(text: str) -> str:
+    """Characters Markdown would act on, escaped."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
 def _flat(text: str) -> str:
     """One line of article text for Markdown: whitespace folded, characters Markdown would act on escaped."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", " ".join(text.split()))
+    return _escape(" ".join(text.split()))
 
 
 def _value(answer: Turn) -> str:
@@ -37,9 +43,14 @@ def turn_markdown(n: int, turn: Turn) -> str:
     if turn["abstained"] or turn.get("answer") is None:
         return "\n".join([*lines, "**Not found in these articles.**", ""])
     answer, support = turn["answer"], turn["support"]
-    lines.append(f"**{_flat(answer['text'])}**{_value(answer)}  ")
+    said = statement(turn)
+    if said is not None:  # the sentence that states it, answer in bold, sources numbered inline
+        lines.append(
+            f"“{_escape(said.before)}**{_escape(said.answer)}**{_escape(said.after)}” {source_marks(said.sources)}  "
+        )
     lines += [
-        f"stated by {support['articles']} of {support['of']} articles · confidence {turn['confidence']:.2f}",
+        f"answer: **{_flat(answer['text'])}**{_value(answer)} · stated by {support['articles']} of "
+        f"{support['of']} articles · confidence {turn['confidence']:.2f}",
         "",
     ]
     if turn["citations"]:
@@ -50,7 +61,7 @@ def turn_markdown(n: int, turn: Turn) -> str:
         lines.append("")
     if turn["conflicts"]:
         lines.append("Sources disagree; other articles say:")
-        lines += [f"- **{_flat(c['text'])}**: {_flat(c['label'])}" for c in turn["conflicts"]]
+        lines += [f"- **{_flat(c['text'])}** in “{_flat(c['label'])}”" for c in turn["conflicts"]]
         lines.append("")
     return "\n".join(lines)
 

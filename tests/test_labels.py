@@ -63,22 +63,27 @@ def test_squad_paragraphs_are_labelled_by_their_title(tmp_path: Path) -> None:
     assert label(article) == data["title"].replace("_", " ")
 
 
-def test_the_readable_answer_leads_with_the_answer_and_names_sources_by_label(tmp_path: Path) -> None:
+def _families(tmp_path: Path):  # type: ignore[no-untyped-def]
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "n1.txt").write_text("Officials said 1,240 families were moved to shelters on Monday night.")
+    (corpus / "n1.txt").write_text(
+        "Officials said 1,240 families were moved to shelters on Monday night after the river rose above the "
+        "levees that the city had built along its northern bank in the years since the great flood."
+    )
     (corpus / "n2.txt").write_text("Harbour news\n\nThe shelters housed 1,240 families, the mayor said.")
     build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-64", ner=False))
     model = ScriptedSpans({"1,240 families were": 4.0, "1,240 families, the": 3.5})
-    result = Answerer(Index.load(tmp_path / "i"), span_model=model).ask("How many families were moved?")
-    console = Console(record=True, width=200, color_system=None)
+    return Answerer(Index.load(tmp_path / "i"), span_model=model).ask("How many families were moved?")
+
+
+def test_the_readable_answer_leads_with_its_sentence_and_names_sources_by_label(tmp_path: Path) -> None:
+    result = _families(tmp_path)
+    console = Console(record=True, width=240, color_system=None)
     render(result, console)
     lines = console.export_text().splitlines()
-    assert lines[0].startswith("1,240")
-    assert lines[1] == "“Officials said 1,240 families were moved to shelters on Monday night.”" or lines[
-        1
-    ].startswith("“")
-    assert lines[2].startswith("stated by 2 of 2 articles")
+    # The sentence that states it, quoted, with both sources numbered inline; then what it is and who says it.
+    assert lines[0].startswith("“Officials said 1,240 families were moved") and lines[0].endswith("” [1][2]")
+    assert lines[1].startswith("answer: 1,240 · stated by 2 of 2 articles")
     text = "\n".join(lines)
     assert (
         "[1] Officials said 1,240 families were moved to shelters on…" in text or "[1] Harbour news" in text
@@ -88,6 +93,42 @@ def test_the_readable_answer_leads_with_the_answer_and_names_sources_by_label(tm
     console = Console(record=True, width=200, color_system=None)
     render(result, console, passages=True)
     assert "Passages read" in console.export_text()
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_wrapped_quotes_keep_their_indent(tmp_path: Path, width: int) -> None:
+    console = Console(record=True, width=width, color_system=None)
+    render(_families(tmp_path), console)
+    lines = console.export_text().splitlines()
+    assert all(len(ln) <= width for ln in lines)
+    sources = lines[next(i for i, ln in enumerate(lines) if ln.startswith("[1] ")) :]
+    quote = [ln for ln in sources if not ln.startswith("[")]
+    assert len(quote) >= 3  # the long quote wrapped at this width
+    assert all(ln.startswith("    ") and not ln.startswith("     ") for ln in quote if ln.strip())
+    assert all(ln == ln.rstrip() for ln in quote)
+
+
+def test_not_found_shows_whole_sentences_of_the_closest_passages(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    sentences = [
+        f"The committee met on day {n} and talked about the harbour budget for a long time." for n in range(9)
+    ]
+    (corpus / "a.txt").write_text("Budget talks\n\n" + " ".join(sentences) + "\n\nNothing was decided.")
+    build_index(corpus, tmp_path / "i", BuildSettings(encoder="hash-64", ner=False))
+    result = Answerer(Index.load(tmp_path / "i"), span_model=ScriptedSpans({})).ask("How many ships sank?")
+    assert result.abstained
+    console = Console(record=True, width=100, color_system=None)
+    render(result, console)
+    text = console.export_text()
+    assert text.startswith("Not found in these articles.")
+    excerpts = " ".join(ln.strip() for ln in text.splitlines()[1:] if ln.startswith("    ")).split("[")
+    assert excerpts and "\n\n" not in text
+    for excerpt in excerpts:  # made of whole sentences only: nothing is left when they are taken out
+        rest = excerpt
+        for whole in [*sentences, "Budget talks", "Nothing was decided."]:
+            rest = rest.replace(whole, "")
+        assert rest.strip() == "", excerpt
 
 
 @pytest.mark.model

@@ -50,6 +50,9 @@ def test_markdown_holds_each_question_answer_support_sources_and_disagreement(tu
             assert "Not found in these articles." in section and "Sources:" not in section
             continue
         assert f"**{turn['answer']['text']}**" in section.replace("\\", "")
+        lead = section.splitlines()[2].replace("\\", "")  # the sentence that states it comes first
+        assert lead.startswith("“") and f"**{turn['answer']['text']}**" in lead
+        assert lead.rstrip().endswith("".join(f"[{i}]" for i in range(1, len(turn["citations"]) + 1)))
         s = turn["support"]
         assert f"stated by {s['articles']} of {s['of']} articles" in section
         sources = section.split("Sources:\n", 1)[1].splitlines()
@@ -60,7 +63,7 @@ def test_markdown_holds_each_question_answer_support_sources_and_disagreement(tu
             assert " ".join(c["quote"].split()) in line.replace("\\", "")
         assert ("Sources disagree" in section) == bool(turn["conflicts"])
         for c in turn["conflicts"]:
-            assert f"**{c['text']}**: {c['label']}" in section.replace("\\", "")
+            assert f"**{c['text']}** in “{c['label']}”" in section.replace("\\", "")
 
 
 def test_markdown_escapes_what_markdown_would_act_on(turns: list[dict]) -> None:
