@@ -33,6 +33,16 @@ USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, ReaderMode
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]
+# For the commands that read an index: a missing --index is built only from a corpus the user names.
+MaybeIndex = Annotated[
+    Path | None, typer.Option("--index", help="Index directory (default index/).", show_default=False)
+]
+MaybeCorpus = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus", help="Articles to build a missing index from (default corpus/).", show_default=False
+    ),
+]
 
 
 def _answerer(index: Index, prepare: bool = True) -> Answerer:
@@ -115,8 +125,20 @@ def _build(corpus: Path, index: Path, settings: BuildSettings, quiet: bool = Fal
         return build_index(corpus, index, settings, warn=_warn, progress=progress)
 
 
-def open_index(index: Path, corpus: Path, settings: BuildSettings | None = None) -> Index:
+def paths(index: Path | None, corpus: Path | None) -> tuple[Path, Path]:
+    """The index and corpus to use. An index named without a corpus must exist: it is never built from the
+    bundled corpus/ behind the user's back."""
+    if index is not None and corpus is None and not (index / "manifest.json").exists():
+        raise IndexError_(
+            f"no index in {index}: name the articles to build it from with --corpus DIR, "
+            "or give --index a folder that holds a built index"
+        )
+    return index or config.DEFAULT_INDEX, corpus or config.DEFAULT_CORPUS
+
+
+def open_index(index: Path | None, corpus: Path | None, settings: BuildSettings | None = None) -> Index:
     """The shared way in (``qa.opening``), building with the CLI's progress bar."""
+    index, corpus = paths(index, corpus)
     return opening.open_index(index, corpus, settings, build=_build, say=lambda m: err.print(m))
 
 
@@ -190,8 +212,8 @@ def _batch(answerer: Answerer, path: Path) -> None:
 @user_errors
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
-    index: IndexOpt = config.DEFAULT_INDEX,
-    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    index: MaybeIndex = None,
+    corpus: MaybeCorpus = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     history: Annotated[
         list[str] | None, typer.Option("--history", help="An earlier question (repeatable, oldest first).")
@@ -220,14 +242,22 @@ def ask(
         render(result, out, passages=passages)
 
 
+CHAT_HELP = """[bold]Commands[/]
+  /help        this list
+  /new         a new conversation: the next question is not read as a follow-up
+  /save FILE   write the answers so far (Markdown, or JSON for a .json name)
+  /quit        leave (so does Ctrl-D)
+Anything else is a question; a follow-up ("And from France?") is read with the questions before it."""
+
+
 @app.command()
 @user_errors
 def chat(
-    index: IndexOpt = config.DEFAULT_INDEX,
-    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    index: MaybeIndex = None,
+    corpus: MaybeCorpus = None,
 ) -> None:
-    """An interactive session; follow-up questions use the conversation so far. '/save FILE' writes the
-    answers so far (Markdown, or JSON for a .json name); 'new' starts a new topic; Ctrl-D or 'exit' ends it."""
+    """An interactive session; follow-up questions use the conversation so far. /help lists the commands:
+    /new, /save FILE (Markdown, or JSON for a .json name), /quit."""
     from qa.render import render
     from qa.transcript import save
 
@@ -239,9 +269,7 @@ def chat(
     loading.shutdown(wait=False)
     history: list[str] = []
     turns: list[dict[str, Any]] = []
-    out.print(
-        "[dim]Ask about the articles. '/save FILE' saves the answers, 'new' starts a new topic, 'exit' quits.[/]"
-    )
+    out.print("[dim]Ask about the articles. /help lists the commands, /quit leaves.[/]")
     while True:
         try:
             question = out.input("[bold green]?[/] ")
@@ -249,13 +277,19 @@ def chat(
             out.print()
             return
         q = question.strip()
-        if q.lower() in ("exit", "quit"):
+        command, _, arg = q.partition(" ")
+        command = command.lower()
+        if command in ("/quit", "/exit", "exit", "quit") and not arg:
             return
-        if q.lower() == "new":
-            history.clear()
+        if command in ("/help", "/?", "help") and not arg:
+            out.print(CHAT_HELP)
             continue
-        if q == "/save" or q.startswith("/save "):
-            target = q[len("/save") :].strip()
+        if command in ("/new", "new") and not arg:
+            history.clear()
+            out.print("[dim]new conversation: the next question starts afresh[/]")
+            continue
+        if command == "/save":
+            target = arg.strip()
             if not target:
                 err.print("[red]error:[/] give a file: /save answers.md (or answers.json)")
                 continue
@@ -265,6 +299,9 @@ def chat(
                 err.print(f"[red]error:[/] cannot write {escape(target)}: {escape(e.strerror or str(e))}")
                 continue
             out.print(f"[dim]saved {len(turns)} answer{'s' * (len(turns) != 1)} to {escape(str(path))}[/]")
+            continue
+        if command.startswith("/"):
+            err.print(f"[red]error:[/] unknown command {escape(command)}; /help lists them")
             continue
         if not q:
             continue
@@ -284,11 +321,12 @@ def chat(
 @user_errors
 def eval_cmd(
     gold: Annotated[Path, typer.Option(help="Gold questions (JSONL).")] = Path("eval/gold.jsonl"),
-    index: IndexOpt = config.DEFAULT_INDEX,
-    corpus: CorpusOpt = config.DEFAULT_CORPUS,
-    report: Annotated[Path, typer.Option(help="Where to write the JSON and Markdown reports.")] = Path(
-        "eval/reports"
-    ),
+    index: MaybeIndex = None,
+    corpus: MaybeCorpus = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the JSON and Markdown reports (default: the cache's reports/)."),
+    ] = None,
     check: Annotated[bool, typer.Option(help="Exit 1 if a figure is below its threshold.")] = True,
     thresholds: Annotated[
         Path | None,
@@ -306,7 +344,10 @@ def eval_cmd(
     answerer = Answerer(open_index(index, corpus), span_model=SpanReader(reader) if reader else None)
     answerer.prepare()
     metrics, rows = evaluate(answerer, items)
-    _json_path, md_path = write_report(metrics, rows, report, name=gold.stem)
+    # Reports go to the cache, not the checkout: committed reports (docs/) change only when someone means it.
+    _json_path, md_path = write_report(
+        metrics, rows, report or config.cache_dir() / "reports", name=gold.stem
+    )
     out.print(Path(md_path).read_text("utf-8"))
     if thresholds is None:
         thresholds = Path("eval/thresholds-model.json")
@@ -322,14 +363,15 @@ def eval_cmd(
 @app.command()
 @user_errors
 def serve(
-    index: IndexOpt = config.DEFAULT_INDEX,
-    corpus: CorpusOpt = config.DEFAULT_CORPUS,
+    index: MaybeIndex = None,
+    corpus: MaybeCorpus = None,
     host: Annotated[str, typer.Option(help="Address to bind; loopback unless you say so.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
     share: Annotated[bool, typer.Option(help="Also open a public Gradio share link.")] = False,
-    examples: Annotated[Path | None, typer.Option(help="Example questions for the page, one a line.")] = Path(
-        "eval/examples.txt"
-    ),
+    examples: Annotated[
+        Path | None,
+        typer.Option(help="Example questions for the page, one a line (default: drawn from the corpus)."),
+    ] = None,
 ) -> None:
     """The web chat (same as python ui.py). QA_AUTH=user:password requires a login."""
     from qa.web import AuthError, ServeSettings, auth_from_env
@@ -340,8 +382,11 @@ def serve(
     except AuthError as e:
         raise QuestionError(str(e)) from None
     shown: tuple[str, ...] = ()
-    if examples is not None and examples.is_file():
+    if examples is not None:
+        if not examples.is_file():
+            raise QuestionError(f"examples file not found: {examples}")
         shown = tuple(ln.strip() for ln in examples.read_text("utf-8").splitlines() if ln.strip())[:8]
+    index, corpus = paths(index, corpus)
     err.print(f"web chat on http://{host}:{port} (index {index}, corpus {corpus})")
     run(ServeSettings(index=index, corpus=corpus, host=host, port=port, share=share, examples=shown))
 

@@ -84,6 +84,8 @@ def test_user_errors_are_one_line(hash_index: Path, tmp_path: Path) -> None:
     for args in (
         ("ask", "", "--index", str(hash_index)),
         ("ask", "x", "--index", str(tmp_path / "none"), "--corpus", str(tmp_path / "nocorpus")),
+        ("ask", "x", "--index", str(tmp_path / "nothere")),
+        ("chat", "--index", str(tmp_path / "nothere")),
         ("ask", "--batch", str(tmp_path / "missing.jsonl"), "--index", str(hash_index)),
         ("index", "--corpus", str(tmp_path / "nocorpus"), "--index", str(tmp_path / "i")),
         (
@@ -100,6 +102,13 @@ def test_user_errors_are_one_line(hash_index: Path, tmp_path: Path) -> None:
         assert r.returncode == 2, args
         assert "Traceback" not in r.stderr
         assert r.stderr.strip().startswith("error:") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_an_index_named_without_a_corpus_is_never_built_from_the_bundled_one(tmp_path: Path) -> None:
+    r = qa("ask", "How many foreign fighters have returned home?", "--index", str(tmp_path / "nothere"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "--corpus" in r.stderr and "--index" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "nothere").exists()
 
 
 def test_damaged_index_message(corpus: Path, tmp_path: Path) -> None:
@@ -129,7 +138,7 @@ def test_chat_keeps_the_conversation_and_saves_it(hash_index: Path, tmp_path: Pa
     r = subprocess.run(
         [sys.executable, "-m", "qa", "chat", "--index", str(hash_index)],
         input="\n".join([*asked, "/save", f"/save {tmp_path / 'missing' / 'x' / 'y.md'}", f"/save {md}",
-                         f"/save {js}", "exit"]) + "\n",
+                         f"/save {js}", "/quit"]) + "\n",
         capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -143,6 +152,23 @@ def test_chat_keeps_the_conversation_and_saves_it(hash_index: Path, tmp_path: Pa
     for n, t in enumerate(turns, 1):
         assert f"## {n}. {t['question']}" in text
         assert t["abstained"] or f"**{t['answer']['text']}**" in text
+
+
+def test_chat_commands_are_not_questions(hash_index: Path) -> None:
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    asked = "\n".join(["/help", "How many foreign fighters have returned home?", "/new", "And from France?",
+                       "/frobnicate", "/quit", "How many fighters came from Tunisia?"]) + "\n"  # fmt: skip
+    r = CliRunner().invoke(app, ["chat", "--index", str(hash_index)], input=asked)
+    assert r.exit_code == 0, r.output
+    for command in ("/help", "/new", "/save FILE", "/quit"):
+        assert command in r.output  # /help lists them
+    assert "new conversation" in r.output  # /new is acknowledged ...
+    assert "read as:" not in r.output  # ... and the next question is not read as a follow-up
+    assert "unknown command /frobnicate" in r.output
+    assert r.output.count("stated by") + r.output.count("Not found") == 2  # /quit left before the third
 
 
 def test_chat_prompts_while_the_models_load_and_reports_a_load_error_in_one_line(
@@ -186,3 +212,19 @@ def test_eval_scores_the_reader_it_is_given(hash_index: Path, tmp_path: Path) ->
         scores[name] = json.loads((tmp_path / name / "gold.json").read_text())["metrics"]
     assert scores["shipped"]["answer_accuracy"] > 0
     assert scores["silent"]["answer_accuracy"] == 0
+
+
+def test_eval_reports_go_to_the_cache_not_the_checkout(hash_index: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join((ROOT / "eval" / "gold.jsonl").read_text().splitlines()[:2]) + "\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_CACHE_DIR": str(tmp_path / "cache")}
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    r = subprocess.run(
+        [sys.executable, "-m", "qa", "eval", "--gold", str(gold), "--index", str(hash_index), "--no-check"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "cache" / "reports" / "gold.json").is_file()
+    assert (tmp_path / "cache" / "reports" / "gold.md").is_file()
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert after == before
