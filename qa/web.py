@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from qa.answerer import Answerer, QuestionError
+from qa.examples import MAX_EXAMPLES, example_questions
 from qa.index import BuildSettings
 from qa.index_build import build_index
 from qa.models import Article
 from qa.opening import open_index
 from qa.transcript import save as save_transcript
 from qa.uploads import UploadLimits, save_uploads
-from qa.webview import CSS, PANEL_JS, result_html
+from qa.webview import CSS, FONT, PANEL_JS, result_html
 
 CONCURRENCY = 4
 
@@ -61,16 +62,28 @@ def auth_from_env(value: str | None = None) -> list[tuple[str, str]] | None:
 class ChatService:
     """Holds the current answerer; uploads swap in a rebuilt index under a lock."""
 
-    def __init__(self, index: Path, corpus: Path) -> None:
+    def __init__(self, index: Path, corpus: Path, examples: tuple[str, ...] = ()) -> None:
         self.index_dir, self.corpus = index, corpus
         self._swap = threading.Lock()
         self._exports = tempfile.TemporaryDirectory(prefix="qa-chat-")  # removed when the server stops
         self.answerer = self._open()
+        self._given = examples
+        self.examples = examples or self._drawn_examples()
 
     def _open(self) -> Answerer:
         answerer = Answerer(open_index(self.index_dir, self.corpus))
         answerer.warm()  # load FAISS, BM25, store, the encoder and the place names once, before serving
         return answerer
+
+    def _drawn_examples(self) -> tuple[str, ...]:
+        """Questions drawn from this corpus that the answerer answers with the figure they came from."""
+        answerer = self.answerer
+
+        def value(question: str) -> float | None:
+            result = answerer.ask(question)
+            return None if result.abstained or result.answer is None else result.answer.value
+
+        return example_questions(answerer.index.chunks, value)
 
     def ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         answerer = self.answerer
@@ -98,9 +111,17 @@ class ChatService:
         return (
             f"**Corpus** `{m['corpus']['path']}`  \n"
             f"**Articles** {c['articles']} · **passages** {c['chunks']}  \n"
-            f"**Model** {m['model']} ({m['encoder']}), reader {self.answerer.span_model.name}  \n"
-            f"**Search** {m['faiss_index']} + BM25  \n"
-            f"**Built at** {m['built_at']}"
+            f"**Updated** {m['built_at'].replace('T', ' ').rstrip('Z')} UTC"
+        )
+
+    def details(self) -> str:
+        """What the index is made of, for whoever asks (behind the "details" fold)."""
+        m = self.answerer.index.manifest
+        return (
+            f"**Embedding model** {m['model']} ({m['encoder']})  \n"
+            f"**Reader** {self.answerer.span_model.name}  \n"
+            f"**Search** {m['faiss_index']} vectors + BM25, fused by rank  \n"
+            f"**Index** `{self.index_dir}`"
         )
 
     def add(self, files: list[str], limits: UploadLimits) -> str:
@@ -116,6 +137,8 @@ class ChatService:
                 answerer = Answerer(index, span_model=self.answerer.span_model)  # the reader stays loaded
                 answerer.warm()
                 self.answerer = answerer
+                if not self._given:
+                    self.examples = self._drawn_examples()
             c = index.manifest["counts"]
             messages.append(
                 f"index updated: {c['articles']} articles, {c['embedded']} passages embedded, {c['reused']} reused"
@@ -167,14 +190,30 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
         """The same JSON as `qa ask --json`; `history` is the earlier questions, oldest first."""
         return service.ask(question, history)
 
-    def upload(files: list[str] | None) -> tuple[str, str]:
-        return service.add(files or [], settings.limits), service.status()
+    def example_updates() -> list[Any]:
+        """The examples' box and its buttons, for the questions drawn from the corpus as it is now."""
+        shown = list(service.examples[:MAX_EXAMPLES])
+        buttons = [gr.Button(value=q, visible=True) for q in shown]
+        buttons += [gr.Button(value="", visible=False)] * (MAX_EXAMPLES - len(shown))
+        return [gr.Column(visible=bool(shown)), *buttons]
+
+    def upload(files: list[str] | None):  # type: ignore[no-untyped-def]
+        report = service.add(files or [], settings.limits)
+        return report, service.status(), service.details(), *example_updates()
 
     with gr.Blocks(title="qa-news") as app:
         gr.Markdown("## Ask the articles\nAnswers are quoted from the articles, never generated.")
         with gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Answers", height=560, elem_id="chat", feedback_options=None)
+                # The page scrolls a new reply to its first line (PANEL_JS), not the chat to its end.
+                chat = gr.Chatbot(
+                    label="Answers",
+                    show_label=False,
+                    height=560,
+                    elem_id="chat",
+                    feedback_options=None,
+                    autoscroll=False,
+                )
                 box = gr.Textbox(
                     placeholder="Ask a question about the articles…", show_label=False, elem_id="question"
                 )
@@ -188,10 +227,23 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
                     save_json = gr.DownloadButton(
                         "Download JSON", elem_id="download-json", interactive=False, size="sm"
                     )
-                if settings.examples:
-                    gr.Examples(list(settings.examples), inputs=box, label="Examples")
+                # Questions drawn from this corpus (qa/examples.py), shown whole; a click puts one in the box.
+                shown = list(service.examples[:MAX_EXAMPLES])
+                with gr.Column(elem_id="examples", visible=bool(shown)) as examples:
+                    gr.Markdown("Examples from these articles", elem_classes="examples-head")
+                    example_buttons = [
+                        gr.Button(
+                            shown[i] if i < len(shown) else "",
+                            size="sm",
+                            elem_classes="example",
+                            visible=i < len(shown),
+                        )
+                        for i in range(MAX_EXAMPLES)
+                    ]
             with gr.Column(scale=1):
                 status = gr.Markdown(service.status(), elem_id="status")
+                with gr.Accordion("details", open=False, elem_id="details"):
+                    details = gr.Markdown(service.details(), elem_id="index-details")
                 files = gr.File(
                     label=f"Add articles (.txt, .md, .jsonl; ≤ {settings.limits.max_bytes // 1_000_000} MB each)",
                     file_count="multiple",
@@ -210,15 +262,21 @@ def build_app(service: ChatService, settings: ServeSettings):  # type: ignore[no
             [chat, turns, save_md, save_json],
             api_visibility="private",
         )
-        add.click(upload, files, [report, status], api_visibility="private")
+        add.click(
+            upload, files, [report, status, details, examples, *example_buttons], api_visibility="private"
+        )
+        for button in example_buttons:
+            button.click(lambda q: q, button, box, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     app.queue(default_concurrency_limit=CONCURRENCY)
     return app
 
 
 def serve(settings: ServeSettings, block: bool = True):  # type: ignore[no-untyped-def]
+    import gradio as gr
+
     auth = auth_from_env()
-    service = ChatService(settings.index, settings.corpus)
+    service = ChatService(settings.index, settings.corpus, settings.examples)
     app = build_app(service, settings)
     return app.launch(
         server_name=settings.host,
@@ -226,6 +284,7 @@ def serve(settings: ServeSettings, block: bool = True):  # type: ignore[no-untyp
         share=settings.share,
         auth=auth,
         css=CSS,
+        theme=gr.themes.Default(font=list(FONT), font_mono=["ui-monospace", "monospace"]),
         head=PANEL_JS,
         max_file_size=settings.limits.max_bytes,
         prevent_thread_lock=not block,

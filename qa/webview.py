@@ -14,6 +14,7 @@ from typing import Any
 
 from qa.models import Article
 from qa.numbers import find_numbers, shown_value
+from qa.statement import source_marks, statement
 
 
 def _marked(text: str, base: int, marks: list[tuple[int, int, str]]) -> str:
@@ -88,7 +89,11 @@ def _value(answer: Mapping[str, Any]) -> str:
     shown = shown_value(
         answer.get("value"), answer.get("unit"), answer.get("text") or "", answer.get("upper")
     )
-    return f' <span class="value">= {html.escape(shown)}</span>' if shown else ""
+    return (
+        f' · <span class="value">{html.escape(answer.get("text") or "")} = {html.escape(shown)}</span>'
+        if shown
+        else ""
+    )
 
 
 def passage_html(p: Mapping[str, Any], answer: Mapping[str, Any] | None = None) -> str:
@@ -109,9 +114,20 @@ def passage_html(p: Mapping[str, Any], answer: Mapping[str, Any] | None = None) 
     )
 
 
+def _cited(item: Mapping[str, Any]) -> str:
+    """An article named in running text: its label in quotes, so that one opening with a figure
+    ("1,300 Tajik nationals…") is not read as a figure."""
+    return f"<cite>“{_source(item)}”</cite>"
+
+
 def result_html(result: Mapping[str, Any], articles: Mapping[str, Article]) -> str:
-    """The chat reply. ``articles`` maps doc_id to the cited articles (their paragraphs and full text)."""
+    """The chat reply. ``articles`` maps doc_id to the cited articles (their paragraphs and full text).
+
+    It leads with the sentence that states the answer (answer in bold, its sources numbered inline), then
+    who states it, any disagreement, the passages behind "show passages" and the citations."""
     parts: list[str] = []
+    if result.get("resolved_question"):
+        parts.append(f'<div class="read-as">read as: {html.escape(result["resolved_question"])}</div>')
     conf = f'<span class="confidence">confidence {result["confidence"]:.2f}</span>'
     if result["abstained"]:
         parts.append(f'<div class="abstained"><strong>Not found in these articles.</strong> {conf}</div>')
@@ -122,21 +138,27 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, Article]) -> s
 
     a = result["answer"]
     support = result["support"]
-    parts.append(f'<div class="answer"><strong>{html.escape(a["text"])}</strong>{_value(a)} {conf}</div>')
-    if support["articles"] > 1:
+    said = statement(result)
+    if said is not None:
         parts.append(
-            f'<div class="support">stated by {support["articles"]} of {support["of"]} articles</div>'
+            f'<div class="answer"><p class="statement">“{html.escape(said.before)}'
+            f"<strong>{html.escape(said.answer)}</strong>{html.escape(said.after)}”"
+            f' <span class="refs">{source_marks(said.sources)}</span></p></div>'
         )
+    else:  # no cited sentence holds the answer span: the answer alone
+        parts.append(f'<div class="answer"><strong>{html.escape(a["text"])}</strong></div>')
+    parts.append(
+        f'<div class="support">stated by {support["articles"]} of {support["of"]} '
+        f"article{'s' * (support['of'] != 1)}{_value(a)} {conf}</div>"
+    )
     if result["conflicts"]:
         items = "".join(
-            f"<li><strong>{html.escape(c['text'])}</strong> in {_source(c)}</li>" for c in result["conflicts"]
+            f"<li><strong>{html.escape(c['text'])}</strong> in {_cited(c)}</li>" for c in result["conflicts"]
         )
         parts.append(
             '<div class="conflicts"><strong>Sources disagree.</strong> '
             f"The answer above is the best supported; other articles say:<ul>{items}</ul></div>"
         )
-    if result["passages"]:
-        parts.append(passage_html(result["passages"][0], a))
     cites = []
     for n, c in enumerate(result["citations"], 1):
         article = articles.get(c["doc_id"])
@@ -150,6 +172,9 @@ def result_html(result: Mapping[str, Any], articles: Mapping[str, Article]) -> s
             f'<details class="citation"><summary>[{n}] {_source(c)}</summary><p>{para}</p>{whole}</details>'
         )
     parts.append('<div class="citations">' + "".join(cites) + "</div>")
+    if result["passages"]:
+        shown = "".join(passage_html(p, a) for p in result["passages"][:3])
+        parts.append(f'<details class="passages"><summary>show passages</summary>{shown}</details>')
     return _one_block(parts)
 
 
@@ -159,32 +184,50 @@ def _one_block(parts: list[str]) -> str:
     return "".join(parts).replace("\r", "").replace("\n", "<br>")
 
 
+# One typeface: the system's sans-serif for every weight (web fonts are not fetched, and a bold face missing
+# from a bundled font was drawn from another one).
+FONT = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
+
 CSS = """
+body, .gradio-container, #chat, #article-panel, button, input, textarea { font-family: FONT !important; }
 mark.num { background: #fff3b0; padding: 0 2px; border-radius: 3px; }
 mark.answer { background: #ffd166; font-weight: 700; outline: 2px solid #e09f3e; border-radius: 3px; }
 mark.cite { background: #d8f3dc; }
+.read-as { color: #6c757d; font-size: 0.85em; font-style: italic; margin-bottom: 4px; }
+.answer .statement { margin: 0; font-size: 1.05em; line-height: 1.5; }
+.answer .refs { color: #1d3557; font-weight: 600; font-size: 0.85em; white-space: nowrap; }
 .conflicts { border: 2px solid #d62828; background: #fff0f0; padding: 6px 10px; margin: 6px 0; border-radius: 6px; }
+.conflicts cite, .passage cite { font-style: normal; }
 .abstained { border-left: 4px solid #6c757d; padding-left: 8px; }
-.support { color: #2d6a4f; font-size: 0.9em; }
+.support { color: #2d6a4f; font-size: 0.9em; margin: 4px 0; }
+.support .value { color: #333; }
 .confidence { color: #6c757d; font-size: 0.8em; margin-left: 8px; }
 .passage .source { color: #555; font-size: 0.85em; margin-top: 6px; }
-.citation summary { cursor: pointer; }
+.citation summary, .passages summary { cursor: pointer; }
+.passages summary { color: #1d3557; font-size: 0.9em; }
 .article-full { display: none; }
 button.open-article { margin: 2px 0 6px; padding: 2px 10px; border: 1px solid #8d99ae; border-radius: 6px;
   background: #f1f3f5; color: #1d3557; cursor: pointer; font-size: 0.85em; }
-#article-panel { display: none; position: fixed; top: 0; right: 0; z-index: 1000; box-sizing: border-box;
-  width: min(680px, 94vw); height: 100vh; overflow-y: auto; padding: 14px 24px 40px;
+#article-panel { display: none; position: fixed; top: 0; right: 0; z-index: 2147483000; box-sizing: border-box;
+  width: min(680px, 100vw); height: 100vh; height: 100dvh; flex-direction: column;
   background: #fff; color: #111; box-shadow: -6px 0 18px rgba(0, 0, 0, 0.25); }
-#article-panel.open { display: block; }
-#article-panel .article-head { font-weight: 700; font-size: 1.05em; margin: 4px 32px 12px 0; }
+#article-panel.open { display: flex; }
+#article-panel .panel-head { flex: none; display: flex; align-items: flex-start; gap: 12px;
+  padding: 12px 14px 10px 24px; border-bottom: 1px solid #dee2e6; background: #fff; }
+#article-panel .article-head { flex: 1; font-weight: 700; font-size: 1.05em; margin: 4px 0 0; }
+#article-panel .close-article { flex: none; border: 0; background: none; padding: 0 4px;
+  font-size: 28px; line-height: 1; cursor: pointer; color: #333; }
+#article-panel .panel-body { position: relative; flex: 1; overflow-y: auto; padding: 12px 24px 40px; }
 #article-panel .article-text { line-height: 1.6; font-size: 15px; max-width: 64ch; }
 #article-panel mark.cite { background: #b7e4c7; outline: 2px solid #52b788; border-radius: 2px; }
-#article-panel .close-article { position: absolute; top: 10px; right: 14px; border: 0; background: none;
-  font-size: 26px; line-height: 1; cursor: pointer; color: #333; }
-"""
+""".replace("FONT", ", ".join(f'"{f}"' if " " in f else f for f in FONT))
 
-# Shows a citation's article in the side panel. It only moves our own markup, built from escaped text, out of
-# the reply; it never turns article text into HTML.
+# Our own page behaviour. It only moves our own markup, built from escaped text, out of a reply; it never
+# turns article text into HTML.
+# - A citation's "Read the whole article" opens the article in a side panel: the heading and × stay in view
+#   above the text, which scrolls to the cited sentence.
+# - A new reply is scrolled so that its first line is at the top of the chat (and on screen), not its end.
+# - A reply's accessible label is its text, not the HTML it was built from.
 PANEL_JS = """
 <script>
 (() => {
@@ -207,16 +250,48 @@ PANEL_JS = """
       const src = open.parentElement.querySelector(".article-full");
       if (!src) return;
       const p = panel();
-      p.innerHTML = '<button type="button" class="close-article" aria-label="Close">×</button>' + src.innerHTML;
+      const head = src.querySelector(".article-head"), text = src.querySelector(".article-text");
+      p.innerHTML = '<div class="panel-head">' + (head ? head.outerHTML : "")
+        + '<button type="button" class="close-article" aria-label="Close">×</button></div>'
+        + '<div class="panel-body">' + (text ? text.outerHTML : "") + "</div>";
       p.classList.add("open");
-      p.scrollTop = 0;
-      const mark = p.querySelector("mark.cite");
-      if (mark) mark.scrollIntoView({ block: "center" });
+      const body = p.querySelector(".panel-body"), mark = p.querySelector("mark.cite");
+      body.scrollTop = mark ? Math.max(0, mark.offsetTop - body.clientHeight / 3) : 0;
+      p.querySelector(".close-article").focus({ preventScroll: true });
       return;
     }
     if (e.target.closest && e.target.closest("#article-panel .close-article")) close();
   });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+
+  const scroller = (el) => {
+    for (let n = el.parentElement; n; n = n.parentElement) {
+      const y = getComputedStyle(n).overflowY;
+      if ((y === "auto" || y === "scroll") && n.scrollHeight > n.clientHeight) return n;
+    }
+    return null;
+  };
+  let answered = 0;
+  const tidy = () => {
+    const bots = document.querySelectorAll("#chat [data-testid='bot']");
+    bots.forEach((m) => {
+      const label = m.getAttribute("aria-label");
+      if (label === null) return;
+      const want = m.querySelector(".answer, .abstained") ? "Answer: " + m.innerText.slice(0, 400) : "Answer";
+      if (label !== want) m.setAttribute("aria-label", want);
+    });
+    const done = [...bots].filter((m) => m.querySelector(".answer, .abstained"));
+    if (done.length > answered) {
+      const reply = done[done.length - 1];
+      const box = scroller(reply);
+      if (box) box.scrollTop += reply.getBoundingClientRect().top - box.getBoundingClientRect().top - 40;
+      const top = reply.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight - 120) window.scrollBy(0, top - 8);
+    }
+    answered = done.length;
+  };
+  new MutationObserver(tidy).observe(document.documentElement,
+    { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"] });
 })();
 </script>
 """

@@ -153,9 +153,19 @@ def _ask(page, question: str):  # type: ignore[no-untyped-def]
 def test_browser_answer_marks_the_number_and_expands_a_citation(page, client) -> None:  # type: ignore[no-untyped-def]
     want = client.predict(FIRST, api_name="/ask")
     reply = _ask(page, FIRST)
-    reply.locator("mark.answer").first.wait_for()
+    # The reply leads with the sentence that states the answer, the answer in bold, its sources numbered.
+    statement = reply.locator(".answer .statement")
     assert reply.locator(".answer strong").first.inner_text() == want["answer"]["text"]
-    assert want["answer"]["text"] in reply.locator("mark.answer").first.inner_text()
+    assert statement.inner_text().startswith("“")
+    assert statement.locator(".refs").inner_text() == "".join(
+        f"[{i}]" for i in range(1, len(want["citations"]) + 1)
+    )
+    assert "<" not in (reply.get_attribute("aria-label") or "")  # the accessible label is text, not HTML
+    # The passages, every figure marked, wait behind "show passages".
+    assert not reply.locator(".passages .passage").first.is_visible()
+    reply.locator(".passages summary").click()
+    reply.locator(".passages mark.answer").first.wait_for()
+    assert want["answer"]["text"] in reply.locator(".passages mark.answer").first.inner_text()
     assert reply.locator(".passage mark.num").count() >= 1  # other figures in the passage are marked too
     cites = reply.locator("details.citation")
     assert cites.count() == len(want["citations"]) >= 2
@@ -169,13 +179,16 @@ def test_browser_answer_marks_the_number_and_expands_a_citation(page, client) ->
     page.screenshot(path=str(ARTIFACTS / "01-answer-citation-open.png"), full_page=True)
 
 
-def test_browser_follow_up_uses_the_conversation(page, client) -> None:  # type: ignore[no-untyped-def]
+def test_browser_follow_up_uses_the_conversation_and_says_how_it_was_read(page, client) -> None:  # type: ignore[no-untyped-def]
     want = client.predict(FOLLOW, [FIRST], api_name="/ask")
+    assert want["resolved_question"]
     reply = _ask(page, FOLLOW)
     if want["abstained"]:
         assert "Not found in these articles" in reply.inner_text()
     else:
         assert reply.locator(".answer strong").first.inner_text() == want["answer"]["text"]
+    read_as = reply.locator(".read-as")
+    assert read_as.is_visible() and read_as.inner_text() == f"read as: {want['resolved_question']}"
     page.screenshot(path=str(ARTIFACTS / "02-follow-up.png"), full_page=True)
 
 
@@ -198,10 +211,27 @@ def test_browser_unanswerable_says_not_found(page, client) -> None:  # type: ign
     page.screenshot(path=str(ARTIFACTS / "04-not-found.png"), full_page=True)
 
 
-def test_browser_status_panel_and_examples(page) -> None:  # type: ignore[no-untyped-def]
+def test_browser_status_panel_details_and_examples(page, client) -> None:  # type: ignore[no-untyped-def]
     status = page.locator("#status").inner_text()
-    assert "Articles 5" in status and "passages" in status and "all-MiniLM-L6-v2" in status
-    assert page.get_by_text(FIRST).count() >= 1  # the examples from eval/examples.txt
+    assert "Articles 5" in status and "passages" in status
+    assert "IndexFlat" not in status and "all-MiniLM" not in status  # technical details are folded away
+    details = page.locator("#index-details")
+    assert not details.is_visible()
+    page.locator("#details").get_by_text("details").first.click()
+    details.wait_for(state="visible")
+    assert "all-MiniLM-L6-v2" in details.inner_text() and "BM25" in details.inner_text()
+    # The examples are drawn from this corpus, and each is answered here.
+    examples = page.locator("#examples button.example")
+    shown = sorted({" ".join(t.split()) for t in examples.all_inner_texts() if t.strip()})
+    assert shown and all(q.startswith("How many ") and q.endswith("?") for q in shown)
+    for q in shown:
+        assert not client.predict(q, api_name="/ask")["abstained"], q
+    examples.first.click()  # a click puts the question in the box
+    page.wait_for_function(
+        "(q) => document.querySelector('#question textarea').value === q",
+        arg=shown and examples.first.inner_text().strip(),
+    )
+    page.fill("#question textarea", "")
 
 
 def test_browser_citation_opens_the_whole_article(page, client) -> None:  # type: ignore[no-untyped-def]
@@ -222,8 +252,7 @@ def test_browser_citation_opens_the_whole_article(page, client) -> None:  # type
     )  # figures elsewhere
     text = panel.locator(".article-text").inner_text()
     assert len(text) > 3 * len(quote["quote"])  # the whole article, not the passage
-    box, view = marked.bounding_box(), panel.bounding_box()
-    assert box and view and view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    _assert_panel_in_view(page)
     page.screenshot(path=str(ARTIFACTS / "05-article-panel.png"))
     panel.locator(".close-article").click()
     panel.wait_for(state="hidden")
@@ -259,8 +288,11 @@ def test_browser_downloads_hold_the_answers_shown(page, tmp_path: Path) -> None:
     page.wait_for_function("() => document.querySelector('#download-md').disabled === true", timeout=30_000)
 
 
-def test_browser_article_html_never_runs(page, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """An article carrying markup and script shows it as text, in the reply and in the article panel."""
+def test_browser_over_another_corpus_examples_are_its_own_and_article_html_never_runs(
+    page, server: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Over another corpus the examples are that corpus's; an article carrying markup and script shows it as
+    text, in the reply and in the article panel."""
     (tmp_path / "corpus").mkdir()
     hostile = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
     (tmp_path / "corpus" / "harbour.txt").write_text(
@@ -272,6 +304,8 @@ def test_browser_article_html_never_runs(page, server: str, tmp_path: Path) -> N
     try:
         page.goto(url)
         page.wait_for_selector("#question textarea", timeout=60_000)
+        examples = " ".join(page.locator("#examples button.example").all_inner_texts())
+        assert "How many ships docked on Friday?" in examples and "fighters" not in examples
         reply = _ask(page, "How many ships docked on Friday?")
         reply.locator("details.citation summary").first.click()
         reply.locator("button.open-article").first.click()
@@ -285,6 +319,91 @@ def test_browser_article_html_never_runs(page, server: str, tmp_path: Path) -> N
         proc.wait(10)
         page.goto(server)
         page.wait_for_selector("#question textarea", timeout=60_000)
+
+
+SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
+
+
+def _in_view(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    """The element's top line is inside the window and inside every box that scrolls it."""
+    return bool(
+        page.evaluate(
+            """(sel) => {
+              const el = document.querySelector(sel); if (!el) return false;
+              const r = el.getBoundingClientRect(), line = r.top + Math.min(r.height, 18);
+              if (r.top < 0 || line > window.innerHeight) return false;
+              for (let n = el.parentElement; n; n = n.parentElement) {
+                const y = getComputedStyle(n).overflowY;
+                if (y !== "auto" && y !== "scroll") continue;
+                const b = n.getBoundingClientRect();
+                if (r.top < b.top - 1 || line > b.bottom + 1) return false;
+              }
+              return true;
+            }""",
+            selector,
+        )
+    )
+
+
+def _assert_panel_in_view(page) -> None:  # type: ignore[no-untyped-def]
+    """The article panel's heading and × are on screen and on top; the cited sentence is in its view."""
+    close = page.locator("#article-panel .close-article")
+    box = close.bounding_box()
+    size = page.viewport_size
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+    on_top = page.evaluate(
+        """() => { const b = document.querySelector("#article-panel .close-article").getBoundingClientRect();
+                   const hit = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2);
+                   return !!hit && hit.closest(".close-article") !== null; }"""
+    )
+    assert on_top, "something covers the panel's ×"
+    head = page.locator("#article-panel .article-head").bounding_box()
+    assert head and head["y"] >= 0 and head["y"] + 10 <= size["height"]
+    assert _in_view(page, "#article-panel mark.cite")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_browser_keeps_the_answer_in_view(page, size: str) -> None:  # type: ignore[no-untyped-def]
+    """A new reply is scrolled to its first line, at desktop and phone sizes; the article panel opens with its
+    heading and × in view and the cited sentence in its view, with nothing over it."""
+    pg = page.context.new_page()
+    width, height = SIZES[size]
+    pg.set_viewport_size({"width": width, "height": height})
+    try:
+        pg.goto(page.url)
+        pg.wait_for_selector("#question textarea", timeout=60_000)
+        for q in (FIRST, CONFLICT, FIRST):
+            reply = _ask(pg, q)
+        n = pg.locator("#chat [data-testid='bot']").count()
+        pg.evaluate("(n) => document.querySelectorAll(\"#chat [data-testid='bot']\")[n - 1].id = 'newest'", n)
+        first_line = "#newest .answer"
+        pg.wait_for_function(
+            "() => { const r = document.querySelector('#newest .answer').getBoundingClientRect();"
+            " return r.top >= 0 && r.top < window.innerHeight; }",
+            timeout=10_000,
+        )
+        assert _in_view(pg, first_line)
+        near_top = pg.evaluate(
+            """() => { const el = document.querySelector('#newest');
+                 let n = el.parentElement;
+                 while (n && !['auto', 'scroll'].includes(getComputedStyle(n).overflowY)) n = n.parentElement;
+                 if (!n) return true;
+                 const atEnd = n.scrollTop + n.clientHeight >= n.scrollHeight - 2;
+                 return atEnd || el.getBoundingClientRect().top - n.getBoundingClientRect().top < 80; }"""
+        )
+        assert near_top, "the reply was not scrolled to its first line"
+        pg.screenshot(path=str(ARTIFACTS / f"07-reply-in-view-{size}.png"))
+        cite = reply.locator("details.citation").first
+        cite.locator("summary").click()
+        cite.locator("button.open-article").click()
+        pg.locator("#article-panel").wait_for(state="visible")
+        _assert_panel_in_view(pg)
+        pg.screenshot(path=str(ARTIFACTS / f"08-article-panel-{size}.png"))
+        pg.locator("#article-panel .close-article").click()
+        pg.locator("#article-panel").wait_for(state="hidden")
+    finally:
+        pg.close()
 
 
 # -- security and load ------------------------------------------------------------------------------
