@@ -1,7 +1,7 @@
 """Ablations: the answerer with and without each piece kept on top of the trained reader.
 
     python -m eval.ablation --set bundled=eval/gold.jsonl:index \\
-        --set newsqa=../shared/data/newsqa-dev/gold.jsonl:~/.cache/qa-news/newsqa/index [--out eval/reports]
+        --set newsqa=../shared/data/newsqa-dev/gold.jsonl:~/.cache/qa-news/newsqa/index [--out docs/reports]
 
 Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
@@ -25,7 +25,7 @@ difference with its 95% paired-bootstrap interval, questions gained and lost, Mc
 question or two away can be told from a real change.
 
 The rule reader the model replaced, and the hybrid of both, were removed on 2026-12-04 after their last
-measurement (``eval/reports/ablation.md`` of 2026-12-03 keeps their rows).
+measurement (``docs/reports/ablation.md`` of 2026-12-03 keeps their rows).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from pathlib import Path
 
 from eval.paired import Paired, compare_reports
 from qa.answerer import Answerer, AnswererSettings
+from qa.config import cache_dir
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
 from qa.proximity import Proximity
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", required=True, help="name=GOLD:INDEX")
     ap.add_argument("--variants", default=",".join(VARIANTS))
-    ap.add_argument("--out", type=Path, default=Path("eval/reports"))
+    ap.add_argument(
+        "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
+    )
     ap.add_argument("--name", default="ablation", help="report file name, without extension")
     args = ap.parse_args(argv)
     first, *others = args.variants.split(",")

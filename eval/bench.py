@@ -5,7 +5,7 @@
 
 Each build and answering run is its own process, so peak memory (ru_maxrss) is that run's own. The naive
 reference embeds the same passages with sentence-transformers and adds them to a flat FAISS index.
-Writes eval/reports/bench.json, bench.md and bench.png.
+Writes docs/reports/bench.json, bench.md and bench.png.
 """
 
 from __future__ import annotations
@@ -412,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoder", default=None, help="encoder for qa index (default: the index default)")
     ap.add_argument("--runs", type=int, default=5, help="cold-start runs (median reported)")
     ap.add_argument("--work", type=Path, default=cache_dir() / "bench")
-    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
+    ap.add_argument(
+        "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
+    )
     ap.add_argument("--name", default=None)
     args = ap.parse_args(argv)
     if not REUTERS.exists():

@@ -2,7 +2,7 @@
 
     python -m eval.read_depth --gold GOLD --index INDEX [--depths 1,2,3,4,6,8] [--name newsqa]
 
-Writes ``eval/reports/read-depth-NAME.{json,md,png}``.
+Writes ``docs/reports/read-depth-NAME.{json,md,png}``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from qa.answerer import Answerer, AnswererSettings
+from qa.config import cache_dir
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
 
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--depths", default="1,2,3,4,6,8")
     ap.add_argument("--name", default="newsqa")
-    ap.add_argument("--out", type=Path, default=Path("eval/reports"))
+    ap.add_argument(
+        "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
+    )
     args = ap.parse_args(argv)
     items = load_gold(args.gold)
     index = Index.load(args.index)

@@ -190,7 +190,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # The rule reader the trained reader replaced, on the same 3,000-question sample: its last report (2026-11-21,
-# eval/reports/squad.md of that day); the rule reader was removed on 2026-12-04.
+# docs/reports/squad.md of that day); the rule reader was removed on 2026-12-04.
 RULES_LAST = {
     "passage_hit@1": 0.771,
     "passage_hit@3": 0.915,
@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         help="an eval.ablation variant (instead of --fusion-k)",
     )
     ap.add_argument("--work", type=Path, default=cache_dir() / "squad", help="corpus and index go here")
-    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
+    ap.add_argument(
+        "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
+    )
     ap.add_argument("--name", default=None, help="report name (default squad or squad-slice)")
     ap.add_argument(
         "--write-gold",

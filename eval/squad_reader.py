@@ -16,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from eval.squad import DATA, ROOT, load_squad
+from eval.squad import DATA, load_squad
 from qa.answer_metrics import exact_match, f1_score
+from qa.config import cache_dir
 from qa.evaluation import _percentile
 
 # Published dev-set figures of full-size readers, for scale (not run here).
@@ -65,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="default: the packaged model")
     ap.add_argument("--fp32", action="store_true", help="read with reader.onnx instead of the int8 model")
     ap.add_argument("--limit", type=int, default=0, help="a seeded sample of N questions (0: all)")
-    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports")
+    ap.add_argument(
+        "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
+    )
     ap.add_argument("--name", default=None)
     args = ap.parse_args(argv)
     if not DATA.exists():

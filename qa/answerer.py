@@ -113,7 +113,7 @@ class AnswererSettings:
     figures_only: bool = False
     # Over the reader's spans, the answer is the most confident one; how many articles state it only orders
     # answers this close. A bonus per supporting article let a figure repeated everywhere outrank the one the
-    # question asks about (bundled gold 0.37 -> see eval/reports/ablation.md).
+    # question asks about (bundled gold 0.37 -> see docs/reports/ablation.md).
     support_bonus: float = 0.0
 
 

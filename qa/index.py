@@ -27,7 +27,7 @@ FORMAT_VERSION = 3  # 2: sentence vectors; 3: none (only the rule reader read th
 MANIFEST = "manifest.json"
 HNSW_MIN_VECTORS = 50_000  # below this exact search is fast enough; see eval/bench.py
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
-# recall@10 0.99 against exact search on 55k Reuters passages (128 gave 0.979); eval/reports/bench.md
+# recall@10 0.99 against exact search on 55k Reuters passages (128 gave 0.979); docs/reports/bench.md
 HNSW_EF_SEARCH = 256
 
 
@@ -37,7 +37,7 @@ class IndexError_(Exception):
 
 @dataclass(frozen=True)
 class BuildSettings:
-    encoder: str = "onnx-int8"  # within 1 point of fp32 on the gold set and SQuAD, 1.7x faster (eval/reports)
+    encoder: str = "onnx-int8"  # within 1 point of fp32 on the gold set and SQuAD, 1.7x faster (docs/reports)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     ner: bool = True
 
