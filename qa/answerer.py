@@ -166,6 +166,10 @@ class Answerer:
     def titles(self) -> dict[str, tuple[str | None, str | None]]:
         return {a.id: (a.title, a.date) for a in self.index.articles}
 
+    def name_kind(self, name: str) -> str | None:
+        """The corpus's entity label for a name ("Turkmenistan" -> GPE), for restating follow-ups."""
+        return self.gazetteer.labels.get(tuple(terms(name)))
+
     def prepare(self) -> None:
         """Load what every question needs side by side: the store, FAISS, BM25, the encoder and the reader.
 
@@ -233,7 +237,9 @@ class Answerer:
         q, query, passages = self._retrieve(question, history)
         st = self.settings
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
-        read_as = restate(q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)])
+        read_as = restate(
+            q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)], self.name_kind
+        )
         if q.expansions:
             read_as = f"{read_as} ({'; '.join(q.expansions)})"
         near = st.proximity if st.proximity is not None else self.span_model.proximity

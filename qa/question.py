@@ -91,7 +91,9 @@ _TYPE_RULES: list[tuple[str, str]] = [
 _ELLIPSIS_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what of|and what about|same for)\b", re.I
 )
-_ANAPHORA = re.compile(r"\b(?:them|they|those|these|it|its|their|there|that figure|that number)\b", re.I)
+_ANAPHORA = re.compile(
+    r"\b(?:them|they|those|these|it|its|their|there|he|she|him|his|her|that figure|that number)\b", re.I
+)
 _WH = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.I)
 _PLACE_AFTER = re.compile(r"\b(?:from|in|to|at)\s+((?:[A-Z][\w’'-]*\s*)+)")
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")

@@ -244,12 +244,64 @@ def test_the_passages_are_read_in_one_call(index: Index) -> None:
         (
             "How many of them came back?",
             ["How many went to Syria from Chile?"],
-            "How many went to Syria from Chile: How many of them came back?",
+            "How many of those who went to Syria from Chile came back?",
+        ),
+        (
+            "And how many returned?",
+            ["How many fighters came from Tunisia?"],
+            "How many fighters from Tunisia returned?",
+        ),
+        (
+            "How many of them came back?",
+            ["How many fighters from Russia joined the group?"],
+            "How many of the fighters from Russia came back?",
+        ),
+        (
+            "And how many did he wound?",
+            ["How many people did Kaczynski kill?"],
+            "How many people did Kaczynski wound?",
+        ),
+        ("And in 1985?", ["What were Alcasa's earnings last year?"], "What were Alcasa's earnings in 1985?"),
+        (
+            "And in Indiana?",
+            ["How many delegates were at stake in North Carolina?"],
+            "How many delegates were at stake in Indiana?",
+        ),
+        (
+            "And how much margarine?",
+            ["How much butter did the Dutch eat per head?"],
+            "How much margarine did the Dutch eat per head?",
+        ),
+        ("How old is she?", ["When did Holli Chmela arrive in Lebanon?"], "How old is Holli Chmela?"),
+        ("Who is its author?", ["Which think tank wrote the report?"], "Who is the report’s author?"),
+        (
+            "And Alcasa?",
+            ["How much did the steel company Sidor earn?"],
+            "How much did the steel company Alcasa earn?",
         ),
     ],
 )
 def test_restate(question: str, history: list[str], expected: str) -> None:
     assert restate(question, history) == expected
+    assert ":" not in restate(question, history)  # never two questions glued together
+
+
+def test_restate_replaces_a_name_of_the_same_kind() -> None:
+    kinds = {"Uzbek": "NORP", "IS": "ORG", "Turkmenistan": "GPE", "Kazakhstan": "GPE", "Obama": "PERSON",
+             "Indiana": "GPE", "Clinton": "PERSON", "North Carolina": "GPE"}  # fmt: skip
+    uzbek = ["How many Uzbek nationals fought alongside IS?"]
+    assert (
+        restate("What about Turkmenistan?", uzbek, kinds.get)
+        == "How many nationals from Turkmenistan fought alongside IS?"
+    )
+    assert (
+        restate("And from Kazakhstan?", uzbek, kinds.get)
+        == "How many nationals from Kazakhstan fought alongside IS?"
+    )
+    backers = ["What share of Obama backers in Indiana would vote for Clinton?"]
+    assert restate("What about North Carolina?", backers, kinds.get) == (
+        "What share of Obama backers in North Carolina would vote for Clinton?"
+    )
 
 
 def test_confidence_is_monotonic_and_bounded() -> None:
