@@ -6,6 +6,8 @@
 Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``model``: the shipped answerer (trained reader, per-article agreement, the unknown-name rule, figure cuts);
 - ``-unknown_names``: without abstaining on names the corpus never mentions;
+- ``-bound_conflicts``: every confident other figure is a conflict, not only one its sentence binds to the
+  question's names;
 - ``-proximity``: the reader's spans ranked by its margin alone, not also by closeness to the question's words;
 - ``+retrieval_prior``: spans gain logits for their passage's retrieval rank, with the threshold tuned with it
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
@@ -37,11 +39,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.paired import Paired, compare_reports
 from qa.answerer import Answerer, AnswererSettings
 from qa.config import cache_dir
 from qa.evaluation import evaluate, load_gold
 from qa.index import Index
+from qa.paired import Paired, compare_reports
 from qa.proximity import Proximity
 from qa.retriever import FusionSettings
 from qa.span_reader import SpanReader
@@ -51,6 +53,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "-unknown_names": AnswererSettings(unknown_names=False),
     "-figure_cut": AnswererSettings(figure_cut=False),
     "-whole_ranges": AnswererSettings(whole_ranges=False),
+    "-bound_conflicts": AnswererSettings(bound_conflicts=False),
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "+figures_only": AnswererSettings(figures_only=True),
     "+retrieval_prior": AnswererSettings(retrieval_prior=None),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from qa.agreement import AgreementSettings, Group, conflicts, group, supporting
+from qa.binding import bound
 from qa.conversation import resolve, restate
 from qa.index import Index
 from qa.labels import label
@@ -115,6 +116,9 @@ class AnswererSettings:
     # answers this close. A bonus per supporting article let a figure repeated everywhere outrank the one the
     # question asks about (bundled gold 0.37 -> see docs/reports/ablation.md).
     support_bonus: float = 0.0
+    # Another article's figure is a conflict only when its sentence binds it to the names the question asks
+    # about (qa/binding.py): "2,926 from Tunisia" disagrees with "2,962 from Tunisia", France's 1,910 does not.
+    bound_conflicts: bool = True
 
 
 def clean_question(text: str) -> str:
@@ -306,7 +310,7 @@ class Answerer:
         support = supporting(top, st.agreement)
         cited = {c.doc_id for c in support}
         citations = tuple(self._citation(c) for c in support)
-        clash = self._conflicts(groups, cited)
+        clash = self._conflicts(groups, cited, q)
         article = self.index.article_by_id[best.doc_id].text
         cut = best.kind == "number" and st.figure_cut
         if cut and not (st.whole_ranges and is_range(best.text, best.unit)):
@@ -337,10 +341,26 @@ class Answerer:
         quote = self.index.article_by_id[c.doc_id].text[a:b]
         return Citation(c.doc_id, title, date, a, b, quote, c.start, c.end)
 
-    def _conflicts(self, groups: list[Group], cited: set[str]) -> tuple[Conflict, ...]:
+    def _conflicts(self, groups: list[Group], cited: set[str], q: Question) -> tuple[Conflict, ...]:
+        aliases: dict[str, set[str]] = {}
+        for name, linked in q.aliases:
+            aliases.setdefault(name, set()).update(linked)
+        found = conflicts(groups, self.settings.agreement, cited)
+        if self.settings.bound_conflicts:
+            texts = self.index.article_by_id
+            found = [
+                c
+                for c in found
+                if bound(
+                    texts[c.doc_id].text[c.sentence[0] : c.sentence[1]],
+                    c.start - c.sentence[0],
+                    c.end - c.sentence[0],
+                    q.names,
+                    aliases,
+                )
+            ]
         return tuple(
-            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end)
-            for c in conflicts(groups, self.settings.agreement, cited)
+            Conflict(value=c.value, text=c.text, doc_id=c.doc_id, start=c.start, end=c.end) for c in found
         )
 
     @staticmethod
