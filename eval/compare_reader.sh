@@ -40,4 +40,6 @@ $PY -m eval.ablation \
   --set "asked-of-bundled=$WORK/newsqa/asked-of-bundled.jsonl:index" \
   --set "squad=$WORK/squad/gold.jsonl:$WORK/squad/index" \
   --set "heldout=$WORK/heldout/gold.jsonl:$WORK/heldout/index" \
+  --set "followups-newsqa=eval/followups-newsqa.jsonl:$WORK/newsqa/index" \
+  --set "followups-reuters=eval/followups-reuters.jsonl:$WORK/reuters-gold/index" \
   --variants "model,reader=$MODEL" --name "compare-$NAME" --out "$OUT"

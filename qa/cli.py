@@ -19,6 +19,7 @@ from qa.answerer import Answerer, QuestionError
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
+from qa.evaluation import GoldError
 from qa.index import BuildSettings, Index, IndexError_
 from qa.index_build import build_index
 from qa.span_reader import ReaderModelError, SpanReader
@@ -29,7 +30,7 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-USER_ERRORS = (QuestionError, IndexError_, CorpusError, EncoderError, ReaderModelError, OSError)
+USER_ERRORS = (QuestionError, GoldError, IndexError_, CorpusError, EncoderError, ReaderModelError, OSError)
 
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Folder (or .jsonl file) of articles.")]
@@ -336,11 +337,33 @@ def eval_cmd(
         Path | None,
         typer.Option(help="A reader model folder to score instead of the shipped one (an export, tuned)."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Exit 1 if this run is significantly worse question by question (McNemar p < 0.05)."
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Write this run's per-question outcomes as a baseline.")
+    ] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="Say which figures are below these targets (JSON, as thresholds).")
+    ] = None,
 ) -> None:
     """Score the answerer on a gold set; writes eval report JSON + Markdown."""
-    from qa.evaluation import check_thresholds, evaluate, load_gold, write_report
+    from qa.evaluation import (
+        baseline_of,
+        baseline_text,
+        check_thresholds,
+        evaluate,
+        load_gold,
+        paired_losses,
+        write_report,
+    )
+    from qa.files import write_atomic
 
     items = load_gold(gold)
+    base = _json_file(baseline) if baseline else None
     answerer = Answerer(open_index(index, corpus), span_model=SpanReader(reader) if reader else None)
     answerer.prepare()
     metrics, rows = evaluate(answerer, items)
@@ -349,15 +372,33 @@ def eval_cmd(
         metrics, rows, report or config.cache_dir() / "reports", name=gold.stem
     )
     out.print(Path(md_path).read_text("utf-8"))
+    if write_baseline:
+        write_atomic(write_baseline, baseline_text(baseline_of(rows, gold.stem)).encode("utf-8"))
+    if targets:  # the product's targets: said plainly, not enforced (the floors and the baseline are)
+        below = check_thresholds(metrics, _json_file(targets))
+        for f in below:
+            err.print(f"[yellow]below target:[/] {f}", soft_wrap=True)
+        err.print("all targets met" if not below else f"{len(below)} figure(s) below target ({targets})")
     if thresholds is None:
         thresholds = Path("eval/thresholds-model.json")
+    failures = []
     if check and thresholds.exists():
-        failures = check_thresholds(metrics, json.loads(thresholds.read_text("utf-8")))
-        if failures:
-            for f in failures:
-                err.print(f"[red]below threshold:[/] {f}")
-            raise typer.Exit(1)
-        err.print("all thresholds met")
+        failures += check_thresholds(metrics, _json_file(thresholds))
+    if check and base is not None:
+        failures += paired_losses(base, rows)
+    for f in failures:
+        err.print(f"[red]below threshold:[/] {f}", soft_wrap=True)
+    if failures:
+        raise typer.Exit(1)
+    if check:
+        err.print("all thresholds met" + (" and no significant loss against the baseline" if base else ""))
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as e:
+        raise QuestionError(f"{path} is not valid JSON ({e.msg})") from None
 
 
 @app.command()

@@ -259,3 +259,64 @@ def check_thresholds(metrics: dict[str, Any], thresholds: dict[str, Any]) -> lis
         if "max" in bound and value > bound["max"]:
             failures.append(f"{name} = {value} > {bound['max']}")
     return failures
+
+
+def baseline_of(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """What a run is compared with later, question by question: each question's id and whether it was right
+    (no question or answer text, so a baseline of a set with research terms can be kept)."""
+    return {
+        "set": name,
+        "rows": [{"id": r["id"], "answerable": r["answerable"], "correct": bool(r["correct"])} for r in rows],
+    }
+
+
+def baseline_text(baseline: dict[str, Any]) -> str:
+    """A baseline as JSON with one question a line, so that a change to it reads as a diff of questions."""
+    rows = ",\n".join(json.dumps(r) for r in baseline["rows"])
+    return f'{{"set": {json.dumps(baseline["set"])}, "rows": [\n{rows}\n]}}\n'
+
+
+def paired_losses(baseline: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """The paired comparisons with ``baseline`` that are significant losses (McNemar p < 0.05, more questions
+    lost than gained): a change ships only without one on any set."""
+    from qa.paired import compare_reports
+
+    try:
+        compared = compare_reports(baseline, {"rows": rows})
+    except ValueError as e:
+        raise GoldError(f"the baseline does not match this gold set: {e}") from None
+    return [
+        f"{what}: {cmp} against the baseline"
+        for what, cmp in compared.items()
+        if cmp.p_value < 0.05 and cmp.lost > cmp.gained
+    ]
+
+
+def floors(
+    rows: list[dict[str, Any]], thresholds: dict[str, Any], resamples: int = 2000, seed: int = 0
+) -> dict[str, Any]:
+    """Gates a noise margin from this run's figures: each ``min`` becomes the lower end of the figure's 95%
+    bootstrap interval (questions resampled), each ``max`` the upper end, rounded outwards to two decimals;
+    ``offset_errors`` stays 0. One question more or less on a small set then neither blocks nor passes."""
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    draws = [
+        summarize([rows[i] for i in rng.integers(0, len(rows), len(rows))], [], 0) for _ in range(resamples)
+    ]
+    out: dict[str, Any] = {}
+    for name, bound in thresholds.items():
+        if name == "offset_errors":
+            out[name] = {"max": 0}
+            continue
+        values = [d[name] for d in draws if d.get(name) is not None]
+        if not values:
+            out[name] = bound
+            continue
+        if "min" in bound:
+            out[name] = {"min": math.floor(float(np.quantile(values, 0.025)) * 100) / 100}
+        else:
+            out[name] = {"max": math.ceil(float(np.quantile(values, 0.975)) * 100) / 100}
+    return out
