@@ -393,6 +393,13 @@ def test_browser_keeps_the_answer_in_view(page, size: str) -> None:  # type: ign
                  return atEnd || el.getBoundingClientRect().top - n.getBoundingClientRect().top < 80; }"""
         )
         assert near_top, "the reply was not scrolled to its first line"
+        faces = pg.evaluate(
+            """() => [...document.querySelectorAll('#newest .answer strong, #newest .answer .statement, h2, #ask')]
+                 .map((el) => getComputedStyle(el).fontFamily)"""
+        )
+        # One typeface for the answer in bold, the text and the page, and the system's own, whose bold face is
+        # installed with it (a web font without its bold weight had bold drawn from another font).
+        assert len(set(faces)) == 1 and faces[0].startswith("system-ui"), faces
         pg.screenshot(path=str(ARTIFACTS / f"07-reply-in-view-{size}.png"))
         cite = reply.locator("details.citation").first
         cite.locator("summary").click()
