@@ -184,7 +184,7 @@ class Answerer:
         index = self.index
         parts: list[Callable[[], object]] = [
             lambda: index.idf,
-            lambda: index.faiss,
+            lambda: index.vector_store,
             lambda: index.bm25,
             lambda: index.encoder.encode(["warm up"]),
             lambda: self.span_model.read("warm up", ["The reader is ready."]),

@@ -103,11 +103,13 @@ def _warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/] {msg}", soft_wrap=True)
 
 
-def _build(corpus: Path, index: Path, settings: BuildSettings, quiet: bool = False) -> Index:
+def _build(
+    corpus: Path, index: Path, settings: BuildSettings, quiet: bool = False, vectors: str | None = None
+) -> Index:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     if quiet or not err.is_terminal:
-        return build_index(corpus, index, settings, warn=_warn)
+        return build_index(corpus, index, settings, warn=_warn, vectors=vectors)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -123,7 +125,7 @@ def _build(corpus: Path, index: Path, settings: BuildSettings, quiet: bool = Fal
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return build_index(corpus, index, settings, warn=_warn, progress=progress)
+        return build_index(corpus, index, settings, warn=_warn, progress=progress, vectors=vectors)
 
 
 def paths(index: Path | None, corpus: Path | None) -> tuple[Path, Path]:
@@ -157,17 +159,33 @@ def index_cmd(
     ] = ChunkSettings.overlap_sentences,
     ner: Annotated[bool, typer.Option(help="Find named entities (spaCy) at index time.")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    vectors: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the vectors go: faiss (default), milvus (milvus-lite in the index folder) or "
+            "milvus://HOST:PORT (needs the .[scale] extra); an update keeps the index's choice.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build or update the index (only new or changed articles are embedded)."""
     settings = BuildSettings(encoder=encoder, chunking=ChunkSettings(max_words, overlap), ner=ner)
-    built = _build(corpus, index, settings)
+    built = _build(corpus, index, settings, vectors=vectors)
     m = built.manifest
     if json_out:
         out.print_json(
             json.dumps(
                 {
                     k: m[k]
-                    for k in ("counts", "settings", "encoder", "faiss_index", "built_at", "build_seconds")
+                    for k in (
+                        "counts",
+                        "settings",
+                        "encoder",
+                        "faiss_index",
+                        "vector_store",
+                        "built_at",
+                        "build_seconds",
+                    )
                 }
             )
         )

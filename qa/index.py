@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from qa.encoders import Encoder, encoder_for
 from qa.files import file_sha256
 from qa.models import Article, Chunk, Entity, Span
 from qa.text import idf_table
+
+if TYPE_CHECKING:
+    from qa.vector_store import VectorStore
 
 FORMAT_VERSION = 3  # 2: sentence vectors; 3: none (only the rule reader read them)
 MANIFEST = "manifest.json"
@@ -221,9 +224,21 @@ class Index:
         """The idf of a term no chunk holds."""
         return self._idf_table[1]
 
+    @cached_property
+    def vector_store(self) -> VectorStore:
+        """The passage vectors' store: FAISS beside the index, or the Milvus collection the manifest names."""
+        from qa.vector_store import FaissStore, MilvusStore, VectorStoreError, milvus_target_of
+
+        target = milvus_target_of(self.manifest)
+        if target is None:
+            return FaissStore(self.faiss)
+        try:
+            return MilvusStore(target, self.path)
+        except VectorStoreError as e:
+            raise IndexError_(f"{e}; or rebuild with: qa index --index {self.path} --vectors faiss") from None
+
     def vectors(self) -> np.ndarray:
-        index = self.faiss
-        return index.reconstruct_n(0, index.ntotal)
+        return self.vector_store.vectors()
 
     def is_stale(self) -> str | None:
         """Why the index no longer matches its corpus folder, or None."""

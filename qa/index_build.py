@@ -4,6 +4,7 @@ index untouched; passages whose article did not change are reused rather than em
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +35,14 @@ from qa.index import (
 )
 from qa.models import Article, Chunk, Entity
 from qa.text import terms
+from qa.vector_store import (
+    FAISS,
+    VectorStoreError,
+    drop_milvus,
+    milvus_target_of,
+    target_for,
+    write_milvus,
+)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -77,12 +86,20 @@ def build_index(
     warn: Callable[[str], None] | None = None,
     progress: Progress | None = None,
     encoder: Encoder | None = None,
+    vectors: str | None = None,
 ) -> Index:
-    """Build (or update) the index for ``corpus`` in ``path``; unchanged articles keep their vectors."""
+    """Build (or update) the index for ``corpus`` in ``path``; unchanged articles keep their vectors.
+    ``vectors``: where the vectors go (``qa/vector_store.py``: faiss, milvus, milvus://HOST:PORT); None keeps
+    the current index's choice, FAISS for a new one."""
     from filelock import Timeout
 
     settings = settings or BuildSettings()
     corpus, path = Path(corpus).resolve(), Path(path)
+    if vectors is not None:
+        try:
+            target_for(vectors, "check")
+        except VectorStoreError as e:
+            raise IndexError_(str(e)) from None
     lock = _lock(path)
     try:
         lock.acquire()
@@ -91,7 +108,7 @@ def build_index(
             f"another 'qa index' is writing {path}; wait for it to finish and try again"
         ) from None
     try:
-        return _build_locked(corpus, path, settings, warn, progress, encoder)
+        return _build_locked(corpus, path, settings, warn, progress, encoder, vectors)
     finally:
         lock.release()
 
@@ -136,6 +153,7 @@ def _build_locked(
     warn: Callable[[str], None] | None,
     progress: Progress | None,
     encoder: Encoder | None,
+    vectors_to: str | None = None,
 ) -> Index:
     import bm25s
     import faiss
@@ -195,21 +213,33 @@ def _build_locked(
         if progress:
             progress("embedding", min(b + batch, len(todo)), len(todo))
 
-    faiss.omp_set_num_threads(threads())
-    if len(chunks) >= HNSW_MIN_VECTORS:
-        findex = faiss.IndexHNSWFlat(encoder.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        findex.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        findex.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        findex = faiss.IndexFlatIP(encoder.dim)
-    findex.add(vectors)
-
     gen = f"{int(time.time() * 1000):x}{os.getpid():x}"
     path.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
-
-    vec_name = f"vectors.{gen}.faiss"
-    faiss.write_index(findex, str(path / vec_name))
+    previous = _previous_manifest(path)
+    if vectors_to is None:  # an update keeps the store the index was built with
+        vectors_to = ((previous or {}).get("vector_store") or {}).get("spec", FAISS)
+    target = target_for(vectors_to, gen)
+    vec_name: str | None = None
+    store_kind = "IndexFlatIP"
+    if target is None:
+        faiss.omp_set_num_threads(threads())
+        if len(chunks) >= HNSW_MIN_VECTORS:
+            findex = faiss.IndexHNSWFlat(encoder.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            findex.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            findex.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            findex = faiss.IndexFlatIP(encoder.dim)
+        findex.add(vectors)
+        store_kind = type(findex).__name__
+        vec_name = f"vectors.{gen}.faiss"
+        faiss.write_index(findex, str(path / vec_name))
+    else:
+        try:
+            write_milvus(vectors, target, path)
+        except VectorStoreError as e:
+            raise IndexError_(str(e)) from None
+        store_kind = "Milvus (milvus-lite)" if target.lite else f"Milvus at {target.uri}"
     store_name = f"store.{gen}.json"
     store = {
         "articles": [asdict(a) for a in articles],
@@ -223,7 +253,7 @@ def _build_locked(
         show_progress=False,
     )
     retriever.save(str(path / bm25_name), show_progress=False)
-    for name in [vec_name, store_name] + [
+    for name in [n for n in (vec_name, store_name) if n] + [
         f"{bm25_name}/{f.name}" for f in sorted((path / bm25_name).iterdir())
     ]:
         f = path / name
@@ -238,8 +268,9 @@ def _build_locked(
         "encoder": encoder.name,
         "dimension": encoder.dim,
         "settings": settings.to_json(),
-        "faiss_index": type(findex).__name__,
+        "faiss_index": store_kind,
         "vectors": vec_name,
+        "vector_store": (target.to_json() if target else {"kind": FAISS}) | {"spec": vectors_to},
         "store": store_name,
         "bm25": bm25_name,
         "files": files,
@@ -261,7 +292,18 @@ def _build_locked(
     os.replace(tmp, path / MANIFEST)  # the commit point
     _fsync_dir(path)
     _remove_other_generations(path, gen)
+    old_target = milvus_target_of(previous) if previous else None
+    if old_target is not None and old_target != target:
+        with contextlib.suppress(VectorStoreError):
+            drop_milvus(old_target, path)  # the old generation's collection on a server
     return Index(path, manifest)
+
+
+def _previous_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((path / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _remove_other_generations(path: Path, keep: str) -> None:

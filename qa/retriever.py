@@ -27,9 +27,8 @@ class Retriever:
         self.settings = settings or FusionSettings()
 
     def dense(self, query_vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        n = self.index.faiss.ntotal
-        scores, ids = self.index.faiss.search(query_vec.reshape(1, -1).astype(np.float32), min(depth, n))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        scores, ids = self.index.vector_store.search(query_vec, depth)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0]
 
     def sparse(self, query: str, depth: int) -> list[tuple[int, float]]:
         toks = [t for t in terms(query) if t in self.index.bm25.vocab_dict]

@@ -1,0 +1,91 @@
+"""Vectors in Milvus (milvus-lite) instead of FAISS: the same search, the same answers and offsets, updates that
+keep the choice, and clear errors. Marked ``scale``: needs the optional ``.[scale]`` extra."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.index import BuildSettings, Index, IndexError_
+from qa.index_build import build_index
+from qa.retriever import Retriever
+
+from .conftest import REUTERS, ROOT
+
+pytestmark = pytest.mark.scale
+if importlib.util.find_spec("pymilvus") is None:
+    if os.environ.get("QA_REQUIRE_SCALE"):
+        raise RuntimeError("QA_REQUIRE_SCALE is set but pymilvus is missing: pip install -e '.[scale]'")
+    pytest.skip("needs the .[scale] extra (pymilvus, milvus-lite)", allow_module_level=True)
+
+TEXTS = {
+    "port": "Harbour traffic rises\n\nThe harbour master said 42 ships docked on Friday, the most this year.",
+    "mill": "Mill closes\n\nAbout 350 workers lost their jobs at the paper mill on Tuesday.",
+    "vote": "Council vote\n\nThe council counted 4,321 votes for the new bridge and 1,200 against it.",
+}
+
+
+def _corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in TEXTS.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    return corpus
+
+
+def test_milvus_searches_like_faiss_and_an_update_keeps_it(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    settings = BuildSettings(encoder="hash-64", ner=False)
+    flat = build_index(corpus, tmp_path / "faiss", settings)
+    lite = build_index(corpus, tmp_path / "milvus", settings, vectors="milvus")
+    assert (
+        lite.manifest["vector_store"]["kind"] == "milvus" and flat.manifest["vector_store"]["kind"] == "faiss"
+    )
+    assert np.array_equal(lite.vectors(), flat.vectors())
+    before = len(lite.chunks)
+    for q in ("How many ships docked?", "votes for the bridge", "paper mill jobs"):
+        vec = flat.encoder.encode([q])[0]
+        a, b = Retriever(flat).dense(vec, 10), Retriever(Index.load(tmp_path / "milvus")).dense(vec, 10)
+        assert [i for i, _ in a] == [i for i, _ in b]
+        assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
+    (corpus / "extra.txt").write_text("Rail news\n\nThe line carried 9,000 passengers on Sunday.", "utf-8")
+    updated = build_index(corpus, tmp_path / "milvus", settings)  # no choice given: the index's own is kept
+    assert updated.manifest["vector_store"]["kind"] == "milvus"
+    assert updated.manifest["counts"]["reused"] == before  # unchanged articles not embedded again
+    assert len(list((tmp_path / "milvus").glob("vectors.*.milvus.db"))) == 1  # the old generation is gone
+    assert Index.load(tmp_path / "milvus").vector_store.ntotal == len(updated.chunks)
+
+
+def test_an_unknown_vector_store_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="unknown vector store"):
+        build_index(
+            _corpus(tmp_path), tmp_path / "i", BuildSettings(encoder="hash-64", ner=False), vectors="pinecone"
+        )
+    assert not (tmp_path / "i" / "manifest.json").exists()
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/data")
+def test_the_reuters_gold_set_gets_the_same_answers_and_offsets_from_milvus(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from qa.answerer import Answerer
+    from qa.evaluation import load_gold
+
+    subprocess.run([sys.executable, "-m", "eval.reuters_corpus", "--out", str(tmp_path / "corpus")], cwd=ROOT, check=True,
+                   capture_output=True)  # fmt: skip
+    flat = build_index(tmp_path / "corpus", tmp_path / "faiss")
+    lite = build_index(tmp_path / "corpus", tmp_path / "milvus", vectors="milvus")
+    a, b = Answerer(flat), Answerer(lite)
+    for item in load_gold(ROOT / "eval" / "gold-reuters.jsonl"):
+        x, y = (
+            a.ask(item["question"], item["history"]).to_json(),
+            b.ask(item["question"], item["history"]).to_json(),
+        )
+        assert x["answer"] == y["answer"] and x["citations"] == y["citations"], item["question"]
+        assert [p["start"] for p in x["passages"]] == [p["start"] for p in y["passages"]]
