@@ -14,7 +14,7 @@ from qa.text import terms
 @dataclass(frozen=True)
 class FusionSettings:
     # 10 is chosen on held-out data (eval/tune_fusion.py) and wins on newsqa, Reuters and SQuAD, but loses the
-    # bundled gold set three questions: off until its gates are reconsidered (README, Ablations).
+    # bundled gold set three questions: off until its gates are reconsidered (docs/evaluation.md, Ablations).
     k: int = 60
     dense_weight: float = 1.0
     sparse_weight: float = 1.0
