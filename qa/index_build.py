@@ -221,7 +221,6 @@ def _build_locked(
         vectors_to = ((previous or {}).get("vector_store") or {}).get("spec", FAISS)
     target = target_for(vectors_to, gen)
     vec_name: str | None = None
-    store_kind = "IndexFlatIP"
     if target is None:
         faiss.omp_set_num_threads(threads())
         if len(chunks) >= HNSW_MIN_VECTORS:
