@@ -124,10 +124,12 @@ class MilvusStore:
         if not self.client.has_collection(target.collection):
             raise VectorStoreError(f"Milvus has no collection {target.collection!r} at {target.uri}")
         self.client.load_collection(target.collection)
+        # A generation's collection never changes: counted once, not on every search.
+        self._ntotal = int(self.client.get_collection_stats(target.collection)["row_count"])
 
     @property
     def ntotal(self) -> int:
-        return int(self.client.get_collection_stats(self.target.collection)["row_count"])
+        return self._ntotal
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         hits = self.client.search(
