@@ -1,6 +1,6 @@
 """A small newswire corpus for `eval/gold-reuters.jsonl`: quality on news nobody here wrote the code for.
 
-    python -m eval.reuters_corpus --out ~/.cache/qa-news/reuters-gold/corpus
+    python -m eval.reuters_corpus --out ~/.cache/qa-news/reuters-gold/corpus [--articles 1000]
 
 Writes one JSONL file: the articles the gold questions were written from, plus a fixed, seeded sample of
 other Reuters-21578 articles as distractors. The articles stay in `../shared/data` (research use only);
@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--gold", type=Path, default=GOLD)
     ap.add_argument("--out", type=Path, required=True, help="a folder; reuters.jsonl is written there")
+    ap.add_argument(
+        "--articles",
+        type=int,
+        default=None,
+        help=f"articles in all, the gold ones included (default: those and {DISTRACTORS} others)",
+    )
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"error: {args.data} not found (the shared data folder must sit beside the repository)")
@@ -47,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.open(args.data, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     sources = gold_sources(args.gold)
-    chosen = select(rows, sources)
+    chosen = select(
+        rows, sources, DISTRACTORS if args.articles is None else max(0, args.articles - len(sources))
+    )
     missing = sources - {r["id"] for r in chosen}
     if missing:
         print(f"error: gold sources not in {args.data}: {', '.join(sorted(missing))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from rich.markup import escape
 
 from qa import config, opening
 from qa.answerer import Answerer, QuestionError
+from qa.build_stages import BuildStages
 from qa.chunking import ChunkSettings
 from qa.corpus import CorpusError
 from qa.encoders import EncoderError
@@ -104,12 +106,17 @@ def _warn(msg: str) -> None:
 
 
 def _build(
-    corpus: Path, index: Path, settings: BuildSettings, quiet: bool = False, vectors: str | None = None
+    corpus: Path,
+    index: Path,
+    settings: BuildSettings,
+    quiet: bool = False,
+    vectors: str | None = None,
+    stages: BuildStages | None = None,
 ) -> Index:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     if quiet or not err.is_terminal:
-        return build_index(corpus, index, settings, warn=_warn, vectors=vectors)
+        return build_index(corpus, index, settings, warn=_warn, vectors=vectors, stages=stages)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -125,7 +132,9 @@ def _build(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return build_index(corpus, index, settings, warn=_warn, progress=progress, vectors=vectors)
+        return build_index(
+            corpus, index, settings, warn=_warn, progress=progress, vectors=vectors, stages=stages
+        )
 
 
 def paths(index: Path | None, corpus: Path | None) -> tuple[Path, Path]:
@@ -167,10 +176,42 @@ def index_cmd(
             show_default=False,
         ),
     ] = None,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Tag, chunk and embed on a Ray cluster (needs the .[scale] extra): the one at --ray-address, "
+            "else $RAY_ADDRESS, else a Ray started on this machine. The index is the same as a local build's.",
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="The cluster for --ray: HOST:PORT, ray://HOST:10001, auto, or local.", show_default=False
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Ray workers per stage (default: one per CPU in the cluster).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Build or update the index (only new or changed articles are embedded)."""
     settings = BuildSettings(encoder=encoder, chunking=ChunkSettings(max_words, overlap), ner=ner)
-    built = _build(corpus, index, settings, vectors=vectors)
+    if (ray_address or workers) and not ray:
+        raise IndexError_("--ray-address and --workers are for a Ray build: add --ray")
+    stages = None
+    if ray:
+        from qa.ray_build import LOCAL, RayStages
+
+        address = ray_address or os.environ.get("RAY_ADDRESS") or LOCAL
+        stages = RayStages(address, encoder, settings.chunking, ner, workers=workers)
+    try:
+        built = _build(corpus, index, settings, vectors=vectors, stages=stages)
+    finally:
+        if stages is not None:
+            stages.close()
     m = built.manifest
     if json_out:
         out.print_json(

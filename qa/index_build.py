@@ -10,13 +10,13 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.chunking import chunk_article
+from qa.build_stages import EMBED_BATCH, BuildStages, LocalStages, Progress
 from qa.corpus import article_fingerprint, corpus_fingerprint, load_corpus
 from qa.encoders import Encoder, encoder_for
 from qa.files import file_sha256
@@ -43,8 +43,6 @@ from qa.vector_store import (
     target_for,
     write_milvus,
 )
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -87,10 +85,12 @@ def build_index(
     progress: Progress | None = None,
     encoder: Encoder | None = None,
     vectors: str | None = None,
+    stages: BuildStages | None = None,
 ) -> Index:
     """Build (or update) the index for ``corpus`` in ``path``; unchanged articles keep their vectors.
     ``vectors``: where the vectors go (``qa/vector_store.py``: faiss, milvus, milvus://HOST:PORT); None keeps
-    the current index's choice, FAISS for a new one."""
+    the current index's choice, FAISS for a new one. ``stages``: where tagging, chunking and embedding run
+    (``qa/build_stages.py``; None: in this process, ``qa/ray_build.py``: on a Ray cluster)."""
     from filelock import Timeout
 
     settings = settings or BuildSettings()
@@ -108,7 +108,7 @@ def build_index(
             f"another 'qa index' is writing {path}; wait for it to finish and try again"
         ) from None
     try:
-        return _build_locked(corpus, path, settings, warn, progress, encoder, vectors)
+        return _build_locked(corpus, path, settings, warn, progress, encoder, vectors, stages)
     finally:
         lock.release()
 
@@ -154,6 +154,7 @@ def _build_locked(
     progress: Progress | None,
     encoder: Encoder | None,
     vectors_to: str | None = None,
+    stages: BuildStages | None = None,
 ) -> Index:
     import bm25s
     import faiss
@@ -169,28 +170,14 @@ def _build_locked(
     # Unchanged articles keep their entities and vectors; only the rest go through NER and the encoder.
     reuse = _reusable(path, settings)
     prints = [article_fingerprint(a) for a in articles]
-    entities: dict[str, list[Entity]] = {
-        a.id: list(reuse[p].entities) for a, p in zip(articles, prints, strict=True) if p in reuse
-    }
-    fresh = [a for a, p in zip(articles, prints, strict=True) if p not in reuse]
-    if settings.ner and fresh:
-        from qa.entities import find_entities
-
-        done = [0]
-
-        def tick(n: int) -> None:
-            done[0] += n
-            if progress:
-                progress("entities", done[0], len(fresh))
-
-        entities.update(find_entities(fresh, tick))
+    known = {a.id: reuse[p].entities for a, p in zip(articles, prints, strict=True) if p in reuse}
+    stages = stages or LocalStages(encoder, settings.chunking, settings.ner)
 
     chunks: list[Chunk] = []
     doc_of: list[int] = []
-    for d, article in enumerate(articles):
-        for c in chunk_article(article, settings.chunking, first_id=len(chunks)):
-            ents = tuple(e for e in entities.get(article.id, ()) if e.start >= c.start and e.end <= c.end)
-            chunks.append(Chunk(c.id, c.doc_id, c.start, c.end, c.text, c.sentences, c.spans, ents))
+    for d, passages in enumerate(stages.prepare(articles, known, progress)):
+        for c in passages:
+            chunks.append(replace(c, id=len(chunks)))
             doc_of.append(d)
     if not chunks:
         raise IndexError_(f"no text to index in {corpus}")
@@ -206,12 +193,10 @@ def _build_locked(
             vectors[ids] = old.vectors
         else:
             todo.extend(ids)
-    batch = 256
-    for b in range(0, len(todo), batch):
-        ids = todo[b : b + batch]
-        vectors[ids] = encoder.encode([embed_text(articles[doc_of[i]], chunks[i]) for i in ids])
-        if progress:
-            progress("embedding", min(b + batch, len(todo)), len(todo))
+    cuts = [todo[b : b + EMBED_BATCH] for b in range(0, len(todo), EMBED_BATCH)]
+    texts = [[embed_text(articles[doc_of[i]], chunks[i]) for i in ids] for ids in cuts]
+    for ids, vecs in zip(cuts, stages.embed(texts, progress), strict=True):
+        vectors[ids] = vecs
 
     gen = f"{int(time.time() * 1000):x}{os.getpid():x}"
     path.mkdir(parents=True, exist_ok=True)
