@@ -2,6 +2,7 @@
 
     python -m eval.bench            # bundled corpus + Reuters-21578 at 1k, 5k and all 19,043 articles
     python -m eval.bench --quick    # bundled corpus + 1k Reuters articles (CI)
+    python -m eval.bench --ray      # the build on a local Ray cluster beside the local build (eval/bench_ray.py)
 
 Each build and answering run is its own process, so peak memory (ru_maxrss) is that run's own. The naive
 reference embeds the same passages with sentence-transformers and adds them to a flat FAISS index.
@@ -405,6 +406,12 @@ def redo_ann(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from qa.config import cache_dir
+
+    argv = sys.argv[1:] if argv is None else argv
+    if "--ray" in argv:
+        from eval.bench_ray import main as bench_ray
+
+        return bench_ray([a for a in argv if a != "--ray"])
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="bundled corpus and 1,000 Reuters articles")

@@ -175,7 +175,7 @@ class Answerer:
         return self.gazetteer.labels.get(tuple(terms(name)))
 
     def prepare(self) -> None:
-        """Load what every question needs side by side: the store, FAISS, BM25, the encoder and the reader.
+        """Load what every question needs side by side: the store, vectors, BM25, the encoder and the reader.
 
         Their loading is mostly imports, file reads and ONNX session builds in native code, which two cores
         overlap: a cold `qa ask` took a median 1.62 s against 1.95 s loading each on first use (2026-12-03).
@@ -185,7 +185,7 @@ class Answerer:
         parts: list[Callable[[], object]] = [
             lambda: index.idf,
             lambda: index.vector_store,
-            lambda: index.bm25,
+            lambda: index.lexical,
             lambda: index.encoder.encode(["warm up"]),
             lambda: self.span_model.read("warm up", ["The reader is ready."]),
         ]

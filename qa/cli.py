@@ -112,11 +112,14 @@ def _build(
     quiet: bool = False,
     vectors: str | None = None,
     stages: BuildStages | None = None,
+    lexical: str | None = None,
 ) -> Index:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     if quiet or not err.is_terminal:
-        return build_index(corpus, index, settings, warn=_warn, vectors=vectors, stages=stages)
+        return build_index(
+            corpus, index, settings, warn=_warn, vectors=vectors, stages=stages, lexical=lexical
+        )
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -133,7 +136,14 @@ def _build(
             bar.update(tasks[stage], completed=done, total=total)
 
         return build_index(
-            corpus, index, settings, warn=_warn, progress=progress, vectors=vectors, stages=stages
+            corpus,
+            index,
+            settings,
+            warn=_warn,
+            progress=progress,
+            vectors=vectors,
+            stages=stages,
+            lexical=lexical,
         )
 
 
@@ -176,6 +186,14 @@ def index_cmd(
             show_default=False,
         ),
     ] = None,
+    lexical: Annotated[
+        str | None,
+        typer.Option(
+            help="Where BM25 runs: bm25s (default, in this process) or milvus (Milvus's BM25 in the collection "
+            "of --vectors milvus); an update keeps the index's choice.",
+            show_default=False,
+        ),
+    ] = None,
     ray: Annotated[
         bool,
         typer.Option(
@@ -208,7 +226,7 @@ def index_cmd(
         address = ray_address or os.environ.get("RAY_ADDRESS") or LOCAL
         stages = RayStages(address, encoder, settings.chunking, ner, workers=workers)
     try:
-        built = _build(corpus, index, settings, vectors=vectors, stages=stages)
+        built = _build(corpus, index, settings, vectors=vectors, stages=stages, lexical=lexical)
     finally:
         if stages is not None:
             stages.close()
@@ -224,6 +242,7 @@ def index_cmd(
                         "encoder",
                         "faiss_index",
                         "vector_store",
+                        "lexical",
                         "built_at",
                         "build_seconds",
                     )

@@ -24,6 +24,7 @@ from qa.models import Article, Chunk, Entity, Span
 from qa.text import idf_table
 
 if TYPE_CHECKING:
+    from qa.lexical_store import LexicalStore
     from qa.vector_store import VectorStore
 
 FORMAT_VERSION = 3  # 2: sentence vectors; 3: none (only the rule reader read them)
@@ -92,7 +93,7 @@ def chunk_from_json(i: int, row: list[Any], articles: list[Article]) -> Chunk:
 
 
 class Index:
-    """A loaded index. Cheap to construct; FAISS, BM25 and the store load on first use."""
+    """A loaded index. Cheap to construct; the vectors, BM25 and the store load on first use."""
 
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
@@ -206,6 +207,19 @@ class Index:
         import bm25s
 
         return bm25s.BM25.load(str(self.path / self.manifest["bm25"]), load_corpus=False, mmap=False)
+
+    @cached_property
+    def lexical(self) -> LexicalStore:
+        """Where BM25 runs: bm25s files beside the index, or the Milvus collection that holds the vectors."""
+        from qa.lexical_store import MILVUS, Bm25sStore, MilvusLexicalStore
+        from qa.vector_store import MilvusStore
+
+        if (self.manifest.get("lexical") or {}).get("kind") != MILVUS:
+            return Bm25sStore(self.bm25)
+        store = self.vector_store
+        if not isinstance(store, MilvusStore):
+            raise IndexError_(f"index in {self.path} names Milvus BM25 without Milvus vectors; rebuild it")
+        return MilvusLexicalStore(store.client, store.target.collection)
 
     @cached_property
     def encoder(self) -> Encoder:

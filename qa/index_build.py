@@ -33,6 +33,9 @@ from qa.index import (
     chunk_to_json,
     source_stats,
 )
+from qa.lexical_store import BM25S
+from qa.lexical_store import KINDS as LEXICAL_KINDS
+from qa.lexical_store import MILVUS as LEXICAL_MILVUS
 from qa.models import Article, Chunk, Entity
 from qa.text import terms
 from qa.vector_store import (
@@ -86,11 +89,13 @@ def build_index(
     encoder: Encoder | None = None,
     vectors: str | None = None,
     stages: BuildStages | None = None,
+    lexical: str | None = None,
 ) -> Index:
     """Build (or update) the index for ``corpus`` in ``path``; unchanged articles keep their vectors.
     ``vectors``: where the vectors go (``qa/vector_store.py``: faiss, milvus, milvus://HOST:PORT); None keeps
     the current index's choice, FAISS for a new one. ``stages``: where tagging, chunking and embedding run
-    (``qa/build_stages.py``; None: in this process, ``qa/ray_build.py``: on a Ray cluster)."""
+    (``qa/build_stages.py``; None: in this process, ``qa/ray_build.py``: on a Ray cluster). ``lexical``: where
+    BM25 runs (``qa/lexical_store.py``: bm25s, or milvus beside Milvus vectors); None keeps the index's choice."""
     from filelock import Timeout
 
     settings = settings or BuildSettings()
@@ -108,7 +113,7 @@ def build_index(
             f"another 'qa index' is writing {path}; wait for it to finish and try again"
         ) from None
     try:
-        return _build_locked(corpus, path, settings, warn, progress, encoder, vectors, stages)
+        return _build_locked(corpus, path, settings, warn, progress, encoder, vectors, stages, lexical)
     finally:
         lock.release()
 
@@ -155,6 +160,7 @@ def _build_locked(
     encoder: Encoder | None,
     vectors_to: str | None = None,
     stages: BuildStages | None = None,
+    lexical_to: str | None = None,
 ) -> Index:
     import bm25s
     import faiss
@@ -166,6 +172,22 @@ def _build_locked(
     report = load_corpus(corpus, warn)
     articles = report.articles
     encoder = encoder or encoder_for(settings.encoder)
+
+    # Where the vectors and BM25 go: an update keeps the index's choices. Checked before anything is embedded.
+    gen = f"{int(time.time() * 1000):x}{os.getpid():x}"
+    previous = _previous_manifest(path)
+    if vectors_to is None:
+        vectors_to = ((previous or {}).get("vector_store") or {}).get("spec", FAISS)
+    target = target_for(vectors_to, gen)
+    if lexical_to is None:  # kept, unless the vectors leave Milvus
+        kept = ((previous or {}).get("lexical") or {}).get("kind", BM25S)
+        lexical_to = kept if target is not None else BM25S
+    if lexical_to not in LEXICAL_KINDS:
+        raise IndexError_(f"unknown lexical store {lexical_to!r}: use {' or '.join(LEXICAL_KINDS)}")
+    if lexical_to == LEXICAL_MILVUS and target is None:
+        raise IndexError_(
+            "--lexical milvus keeps BM25 in the Milvus collection of the vectors: add --vectors milvus"
+        )
 
     # Unchanged articles keep their entities and vectors; only the rest go through NER and the encoder.
     reuse = _reusable(path, settings)
@@ -197,14 +219,10 @@ def _build_locked(
     texts = [[embed_text(articles[doc_of[i]], chunks[i]) for i in ids] for ids in cuts]
     for ids, vecs in zip(cuts, stages.embed(texts, progress), strict=True):
         vectors[ids] = vecs
+    lexical_terms = [terms(embed_text(articles[d], c)) for c, d in zip(chunks, doc_of, strict=True)]
 
-    gen = f"{int(time.time() * 1000):x}{os.getpid():x}"
     path.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
-    previous = _previous_manifest(path)
-    if vectors_to is None:  # an update keeps the store the index was built with
-        vectors_to = ((previous or {}).get("vector_store") or {}).get("spec", FAISS)
-    target = target_for(vectors_to, gen)
     vec_name: str | None = None
     if target is None:
         faiss.omp_set_num_threads(threads())
@@ -220,7 +238,7 @@ def _build_locked(
         faiss.write_index(findex, str(path / vec_name))
     else:
         try:
-            write_milvus(vectors, target, path)
+            write_milvus(vectors, target, path, lexical_terms if lexical_to == LEXICAL_MILVUS else None)
         except VectorStoreError as e:
             raise IndexError_(str(e)) from None
         store_kind = "Milvus (milvus-lite)" if target.lite else f"Milvus at {target.uri}"
@@ -230,15 +248,14 @@ def _build_locked(
         "chunks": [chunk_to_json(c, d) for c, d in zip(chunks, doc_of, strict=True)],
     }
     _write_file(path / store_name, json.dumps(store, ensure_ascii=False).encode("utf-8"))
-    bm25_name = f"bm25.{gen}"
-    retriever = bm25s.BM25()
-    retriever.index(
-        [terms(embed_text(articles[d], c)) or [""] for c, d in zip(chunks, doc_of, strict=True)],
-        show_progress=False,
-    )
-    retriever.save(str(path / bm25_name), show_progress=False)
+    bm25_name: str | None = None
+    if lexical_to == BM25S:
+        bm25_name = f"bm25.{gen}"
+        retriever = bm25s.BM25()
+        retriever.index([t or [""] for t in lexical_terms], show_progress=False)
+        retriever.save(str(path / bm25_name), show_progress=False)
     for name in [n for n in (vec_name, store_name) if n] + [
-        f"{bm25_name}/{f.name}" for f in sorted((path / bm25_name).iterdir())
+        f"{bm25_name}/{f.name}" for f in (sorted((path / bm25_name).iterdir()) if bm25_name else [])
     ]:
         f = path / name
         if f.is_file():
@@ -257,6 +274,7 @@ def _build_locked(
         "vector_store": (target.to_json() if target else {"kind": FAISS}) | {"spec": vectors_to},
         "store": store_name,
         "bm25": bm25_name,
+        "lexical": {"kind": lexical_to},
         "files": files,
         "corpus": {"path": str(corpus), "fingerprint": corpus_fingerprint(articles), "sources": sources},
         "article_fingerprints": {a.id: p for a, p in zip(articles, prints, strict=True)},

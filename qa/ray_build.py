@@ -13,9 +13,11 @@ is committed, so the old index keeps answering. Ray is the optional ``.[scale]``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -115,33 +117,42 @@ class RayStages:
         self._started = False
 
     def _ray(self) -> Any:
+        quiet = not logging.getLogger().isEnabledFor(logging.INFO)  # the CLI's quiet mode: only our own lines
+        if quiet:
+            os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ log lines on the driver
         try:
             import ray
         except ImportError:
             raise RayBuildError("--ray needs the optional extra: pip install -e '.[scale]'") from None
+        if quiet:
+            for name in [n for n in logging.root.manager.loggerDict if n.startswith("ray")]:
+                logging.getLogger(name).setLevel(logging.ERROR)
         if not ray.is_initialized():
             env = {k: os.environ[k] for k in _ENV if k in os.environ}
             kwargs: dict[str, Any] = {
                 "runtime_env": {"env_vars": env},
                 "log_to_driver": False,
-                "logging_level": logging.WARNING,
+                "logging_level": logging.ERROR if quiet else logging.INFO,
                 "include_dashboard": False,
             }
             try:
-                if self.address == LOCAL:
-                    ray.init(num_cpus=self.workers * self.cpus if self.workers else None, **kwargs)
-                else:
-                    ray.init(address=self.address, **kwargs)
+                with _native_stderr_silenced(quiet):
+                    if self.address == LOCAL:
+                        ray.init(num_cpus=self.workers * self.cpus if self.workers else None, **kwargs)
+                    else:
+                        ray.init(address=self.address, **kwargs)
             except (ConnectionError, RuntimeError, ValueError) as e:
-                raise RayBuildError(f"cannot reach the Ray cluster at {self.address!r}: {e}") from None
+                raise RayBuildError(
+                    f"cannot reach the Ray cluster at {self.address!r}: {_short(e)}"
+                ) from None
             self._started = True
         ctx = ray.data.DataContext.get_current()
-        if not logging.getLogger().isEnabledFor(logging.INFO):  # the CLI's quiet mode: only our own lines
-            for name in [n for n in logging.root.manager.loggerDict if n.startswith("ray")]:
-                logging.getLogger(name).setLevel(logging.ERROR)
         ctx.enable_progress_bars = False
         ctx.execution_options.preserve_order = True
         ctx.print_on_execution_start = False
+        if quiet:
+            for name in [n for n in logging.root.manager.loggerDict if n.startswith("ray")]:
+                logging.getLogger(name).setLevel(logging.ERROR)
         return ray
 
     def _pool(self, ray: Any) -> int:
@@ -222,6 +233,25 @@ class RayStages:
 
             ray.shutdown()
             self._started = False
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(on: bool) -> Iterator[None]:
+    """Ray's C++ core logs to file descriptor 2 while it starts or connects (retries, log-level notes); in
+    quiet mode those lines are dropped and a failure is reported as one line by the caller."""
+    if not on:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _short(e: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""Hybrid passage retrieval: dense (FAISS) and BM25, fused by weighted reciprocal rank fusion."""
+"""Hybrid passage retrieval: dense (``Index.vector_store``) and BM25 (``Index.lexical``), fused by weighted
+reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -31,14 +32,7 @@ class Retriever:
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0]
 
     def sparse(self, query: str, depth: int) -> list[tuple[int, float]]:
-        toks = [t for t in terms(query) if t in self.index.bm25.vocab_dict]
-        if not toks:
-            return []
-        scores = self.index.bm25.get_scores(toks)
-        k = min(depth, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return self.index.lexical.search(terms(query), depth)
 
     def search(self, query: str, top_k: int = 10, query_vec: np.ndarray | None = None) -> list[Passage]:
         s = self.settings

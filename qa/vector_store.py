@@ -5,6 +5,7 @@ manifest's ``vector_store`` says which (none: FAISS). pymilvus is an optional ex
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -88,23 +89,70 @@ def _client(uri: str) -> Any:
         raise VectorStoreError(
             "this index keeps its vectors in Milvus, which needs the optional extra: pip install -e '.[scale]'"
         ) from None
+    # milvus-lite's embedded gRPC server logs a traceback for each call it does not implement (pymilvus asks for
+    # AllocTimestamp when inserting into a collection with a BM25 function, then carries on without it).
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     return MilvusClient(uri)
 
 
-def write_milvus(vectors: np.ndarray, target: MilvusTarget, index_dir: Path) -> None:
-    """A new collection with ``vectors`` (ids 0..n-1), flushed and loaded for search."""
+def write_milvus(
+    vectors: np.ndarray, target: MilvusTarget, index_dir: Path, terms: list[list[str]] | None = None
+) -> None:
+    """A new collection with ``vectors`` (ids 0..n-1), flushed and loaded for search. With ``terms`` (each
+    passage's analysed terms), it also holds them under Milvus's BM25 function (``qa/lexical_store.py``)."""
     client = _client(target.resolve(index_dir))
     if client.has_collection(target.collection):
         client.drop_collection(target.collection)
-    client.create_collection(
-        target.collection, dimension=int(vectors.shape[1]), metric_type="IP", consistency_level="Strong"
-    )
+    if terms is None:
+        client.create_collection(
+            target.collection, dimension=int(vectors.shape[1]), metric_type="IP", consistency_level="Strong"
+        )
+    else:
+        _create_hybrid(client, target.collection, int(vectors.shape[1]))
     for b in range(0, len(vectors), _BATCH):
-        rows = [{"id": b + i, "vector": v.tolist()} for i, v in enumerate(vectors[b : b + _BATCH])]
+        rows: list[dict[str, Any]] = [
+            {"id": b + i, "vector": v.tolist()} for i, v in enumerate(vectors[b : b + _BATCH])
+        ]
+        if terms is not None:
+            from qa.lexical_store import TERMS_FIELD, milvus_text
+
+            for row in rows:
+                row[TERMS_FIELD] = milvus_text(terms[row["id"]])
         client.insert(target.collection, rows)
     client.flush(target.collection)
     client.load_collection(target.collection)
     client.close()
+
+
+def _create_hybrid(client: Any, name: str, dim: int) -> None:
+    """Dense vectors plus a BM25 sparse field that Milvus fills from the ``terms`` text on insert."""
+    from pymilvus import DataType, Function, FunctionType
+
+    from qa.lexical_store import BM25_B, BM25_K1, SPARSE_FIELD, TERMS_FIELD
+
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field(
+        TERMS_FIELD, DataType.VARCHAR, max_length=65535, enable_analyzer=True,
+        analyzer_params={"tokenizer": "standard"},
+    )  # fmt: skip
+    schema.add_field(SPARSE_FIELD, DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(
+        Function(
+            name="bm25",
+            function_type=FunctionType.BM25,
+            input_field_names=[TERMS_FIELD],
+            output_field_names=[SPARSE_FIELD],
+        )
+    )
+    params = client.prepare_index_params()
+    params.add_index("vector", index_type="AUTOINDEX", metric_type="IP")
+    params.add_index(
+        SPARSE_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+        params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
+    )  # fmt: skip
+    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
 
 
 def drop_milvus(target: MilvusTarget, index_dir: Path) -> None:

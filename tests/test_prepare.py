@@ -18,11 +18,11 @@ def test_prepare_loads_the_parts_a_question_needs(harbour_index: Index) -> None:
     index = Index.load(harbour_index.path)  # a fresh instance: nothing loaded yet
     spans = ScriptedSpans({"40 tonnes": 9.0})
     answerer = Answerer(index, span_model=spans)
-    assert not {"faiss", "bm25", "encoder", "chunks"} & set(vars(index))
+    assert not {"faiss", "bm25", "lexical", "encoder", "chunks"} & set(vars(index))
 
     answerer.prepare()
 
-    assert {"faiss", "bm25", "encoder", "chunks"} <= set(vars(index))
+    assert {"faiss", "bm25", "lexical", "encoder", "chunks"} <= set(vars(index))
     assert spans.calls == 1  # the reader was run once, so its session exists before the question
     prepared = answerer.ask(QUESTION).to_json()
     fresh = Answerer(Index.load(harbour_index.path), span_model=ScriptedSpans({"40 tonnes": 9.0}))

@@ -60,6 +60,41 @@ def test_milvus_searches_like_faiss_and_an_update_keeps_it(tmp_path: Path) -> No
     assert Index.load(tmp_path / "milvus").vector_store.ntotal == len(updated.chunks)
 
 
+def test_bm25_in_milvus_ranks_as_bm25s_and_an_update_keeps_it(tmp_path: Path) -> None:
+    from qa.text import terms
+
+    corpus = _corpus(tmp_path)
+    (corpus / "ferry.txt").write_text(
+        "Ferry news\n\nThe ferry carried 2.5 times more cars; ships waited.", "utf-8"
+    )
+    settings = BuildSettings(encoder="hash-64", ner=False)
+    local = build_index(corpus, tmp_path / "bm25s", settings, vectors="milvus")
+    hybrid = build_index(corpus, tmp_path / "hybrid", settings, vectors="milvus", lexical="milvus")
+    assert hybrid.manifest["lexical"] == {"kind": "milvus"} and hybrid.manifest["bm25"] is None
+    assert not list((tmp_path / "hybrid").glob("bm25.*"))  # no in-memory BM25 files
+    hybrid = Index.load(tmp_path / "hybrid")
+    for q in ("How many ships docked?", "votes for the bridge", "2.5 times more cars", "paper mill jobs"):
+        a, b = local.lexical.search(terms(q), 10), hybrid.lexical.search(terms(q), 10)
+        assert a and {i for i, _ in a} == {i for i, _ in b}, q
+        # Milvus scores are bm25s's (Lucene's variant) times k1 + 1: the same ranking, tied scores aside.
+        by_id = dict(b)
+        assert all(abs(by_id[i] - 2.5 * s) < 1e-4 * max(1.0, s) for i, s in a), q
+    (corpus / "rail.txt").write_text("Rail news\n\nThe line carried 9,000 passengers on Sunday.", "utf-8")
+    assert build_index(corpus, tmp_path / "hybrid", settings).manifest["lexical"] == {"kind": "milvus"}
+    to_faiss = build_index(
+        corpus, tmp_path / "hybrid", settings, vectors="faiss"
+    )  # BM25 leaves with the vectors
+    assert to_faiss.manifest["lexical"] == {"kind": "bm25s"} and to_faiss.manifest["bm25"]
+
+
+def test_bm25_in_milvus_without_milvus_vectors_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="add --vectors milvus"):
+        build_index(
+            _corpus(tmp_path), tmp_path / "i", BuildSettings(encoder="hash-64", ner=False), lexical="milvus"
+        )
+    assert not (tmp_path / "i" / "manifest.json").exists()
+
+
 def test_an_unknown_vector_store_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="unknown vector store"):
         build_index(
@@ -81,7 +116,8 @@ def test_the_reuters_gold_set_gets_the_same_answers_and_offsets_from_milvus(tmp_
                    capture_output=True)  # fmt: skip
     flat = build_index(tmp_path / "corpus", tmp_path / "faiss")
     lite = build_index(tmp_path / "corpus", tmp_path / "milvus", vectors="milvus")
-    a, b = Answerer(flat), Answerer(lite)
+    both = build_index(tmp_path / "corpus", tmp_path / "hybrid", vectors="milvus", lexical="milvus")
+    a, b, c = Answerer(flat), Answerer(lite), Answerer(both)
     for item in load_gold(ROOT / "eval" / "gold-reuters.jsonl"):
         x, y = (
             a.ask(item["question"], item["history"]).to_json(),
@@ -89,3 +125,6 @@ def test_the_reuters_gold_set_gets_the_same_answers_and_offsets_from_milvus(tmp_
         )
         assert x["answer"] == y["answer"] and x["citations"] == y["citations"], item["question"]
         assert [p["start"] for p in x["passages"]] == [p["start"] for p in y["passages"]]
+        # BM25 in Milvus as well: the same answer and citations (passages tied in BM25 may swap places).
+        z = c.ask(item["question"], item["history"]).to_json()
+        assert x["answer"] == z["answer"] and x["citations"] == z["citations"], item["question"]
