@@ -177,10 +177,10 @@ def worker_ann(index: str, questions: list[str]) -> dict[str, Any]:
     return out
 
 
-def _worker(kind: str, *args: Any) -> dict[str, Any]:
-    """Run one worker in a fresh process; returns its JSON."""
+def _worker(kind: str, *args: Any, module: str = "eval.bench") -> dict[str, Any]:
+    """Run ``module``'s ``worker_KIND(*args)`` in a fresh process; returns its JSON."""
     code = (
-        "import json, sys; from eval.bench import *; "
+        f"import json, sys; from {module} import *; "
         f"print('BENCH' + json.dumps(worker_{kind}(*json.loads(sys.argv[1]))))"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}

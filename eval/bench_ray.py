@@ -16,14 +16,12 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
 HOUR = 3600.0
 ARCHIVES = (1_000_000, 10_000_000)
 
@@ -98,25 +96,6 @@ def worker_build(corpus: str, index: str, workers: int) -> dict[str, Any]:
         "driver_s": total - parallel,  # the stages include, on Ray, starting their actors and loading models
         "cluster_start_s": startup,
     }
-
-
-def _worker(*args: Any) -> dict[str, Any]:
-    code = (
-        "import json, sys; from eval.bench_ray import worker_build; "
-        "print('BENCH' + json.dumps(worker_build(*json.loads(sys.argv[1]))))"
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(list(args))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH")), None)
-    if proc.returncode or line is None:
-        raise RuntimeError(f"build worker failed: {proc.stderr[-1500:]}")
-    return json.loads(line[5:])
 
 
 def projection(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -231,7 +210,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.bench import REUTERS, reuters_subset
+    from eval.bench import REUTERS, _worker, reuters_subset
     from qa.config import cache_dir
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -254,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for w in [0, *[int(x) for x in args.workers.split(",") if x]]:
         print(f"[bench --ray] {'local' if not w else f'{w} worker(s)'}", file=sys.stderr, flush=True)
-        rows.append(_worker(str(folder), str(args.work / f"index-ray-{w}"), w))
+        rows.append(
+            _worker("build", str(folder), str(args.work / f"index-ray-{w}"), w, module="eval.bench_ray")
+        )
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

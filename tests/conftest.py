@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -54,3 +56,31 @@ def index_over(root: Path, texts: dict[str, str], ner: bool = False, encoder: st
         (corpus / f"{name}.txt").write_text(text, "utf-8")
     build_index(corpus, root / "idx", BuildSettings(encoder=encoder, ner=ner))
     return Index.load(root / "idx")
+
+
+# Three small articles for the .[scale] tests (Milvus, Ray): numbers, names and words to search for.
+SCALE_TEXTS = {
+    "port": "Harbour traffic rises\n\nThe harbour master in Rotterdam said 42 ships docked on Friday, the most "
+    "this year. Officials from the Port of Rotterdam Authority expect 50 next week.",
+    "mill": "Mill closes\n\nAbout 350 workers lost their jobs at the Stora Enso paper mill in Finland on Tuesday.",
+    "vote": "Council vote\n\nThe Leeds council counted 4,321 votes for the new bridge and 1,200 against it. "
+    "Mayor Jane Smith said work starts in May.",
+}
+
+
+def scale_corpus(root: Path) -> Path:
+    """``SCALE_TEXTS`` as a corpus folder under ``root``."""
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in SCALE_TEXTS.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    return corpus
+
+
+def require_scale_extra(module: str) -> None:
+    """Skip the calling test module without the .[scale] extra's ``module``; fail instead under
+    QA_REQUIRE_SCALE (CI installs the extra, so a missing piece must not pass as a skip)."""
+    if importlib.util.find_spec(module) is None:
+        if os.environ.get("QA_REQUIRE_SCALE"):
+            raise RuntimeError(f"QA_REQUIRE_SCALE is set but {module} is missing: pip install -e '.[scale]'")
+        pytest.skip(f"needs the .[scale] extra ({module})", allow_module_level=True)

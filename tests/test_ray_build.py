@@ -5,7 +5,6 @@ the old index answering. Marked ``scale``: needs the optional ``.[scale]`` extra
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -20,23 +19,12 @@ import pytest
 from qa.index import BuildSettings, Index, IndexError_
 from qa.index_build import build_index
 
-from .conftest import REUTERS, ROOT
+from .conftest import REUTERS, ROOT, require_scale_extra, scale_corpus
 
 pytestmark = pytest.mark.scale
-if importlib.util.find_spec("ray") is None:
-    if os.environ.get("QA_REQUIRE_SCALE"):
-        raise RuntimeError("QA_REQUIRE_SCALE is set but ray is missing: pip install -e '.[scale]'")
-    pytest.skip("needs the .[scale] extra (ray)", allow_module_level=True)
+require_scale_extra("ray")
 
 from qa.ray_build import RayStages  # noqa: E402
-
-TEXTS = {
-    "port": "Harbour traffic rises\n\nThe harbour master in Rotterdam said 42 ships docked on Friday, the most "
-    "this year. Officials from the Port of Rotterdam Authority expect 50 next week.",
-    "mill": "Mill closes\n\nAbout 350 workers lost their jobs at the Stora Enso paper mill in Finland on Tuesday.",
-    "vote": "Council vote\n\nThe Leeds council counted 4,321 votes for the new bridge and 1,200 against it. "
-    "Mayor Jane Smith said work starts in May.",
-}
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +42,12 @@ def cluster() -> Iterator[str]:
     c.shutdown()
 
 
-def _corpus(root: Path) -> Path:
-    corpus = root / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name, text in TEXTS.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    return corpus
-
-
 def _stages(address: str, settings: BuildSettings, encoder: str | None = None) -> RayStages:
     return RayStages(address, encoder or settings.encoder, settings.chunking, settings.ner)
 
 
 def test_a_ray_build_writes_the_index_a_local_build_writes(tmp_path: Path, cluster: str) -> None:
-    corpus = _corpus(tmp_path)
+    corpus = scale_corpus(tmp_path)
     settings = BuildSettings(encoder="hash-64", ner=True)
     local = build_index(corpus, tmp_path / "local", settings)
     seen: list[str] = []
@@ -91,7 +71,7 @@ def test_a_ray_build_writes_the_index_a_local_build_writes(tmp_path: Path, clust
 
 
 def test_a_failing_stage_commits_nothing_and_the_old_index_answers(tmp_path: Path, cluster: str) -> None:
-    corpus = _corpus(tmp_path)
+    corpus = scale_corpus(tmp_path)
     settings = BuildSettings(encoder="hash-64", ner=False)
     before = build_index(corpus, tmp_path / "i", settings).manifest
     (corpus / "rail.txt").write_text("Rail news\n\nThe line carried 9,000 passengers on Sunday.", "utf-8")
@@ -104,7 +84,7 @@ def test_a_failing_stage_commits_nothing_and_the_old_index_answers(tmp_path: Pat
 
 def test_the_cli_refuses_ray_options_without_ray(tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "qa", "index", "--corpus", str(_corpus(tmp_path)), "--index", str(tmp_path / "i"),
+        [sys.executable, "-m", "qa", "index", "--corpus", str(scale_corpus(tmp_path)), "--index", str(tmp_path / "i"),
          "--encoder", "hash-64", "--workers", "2"],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
@@ -123,6 +103,20 @@ def reuters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Index]:
     subprocess.run([sys.executable, "-m", "eval.reuters_corpus", "--out", str(root / "corpus"), "--articles", "1000"],
                    cwd=ROOT, check=True, capture_output=True)  # fmt: skip
     return root / "corpus", build_index(root / "corpus", root / "local")
+
+
+def _build_reuters_on_ray(
+    tmp_path: Path, cluster: str, reuters: tuple[Path, Index], progress: Any = None
+) -> tuple[Index, Index]:
+    """The sample built on the cluster; asserts its vectors, answers and offsets are the local build's."""
+    corpus, local = reuters
+    settings = BuildSettings()
+    built = build_index(
+        corpus, tmp_path / "ray", settings, stages=_stages(cluster, settings), progress=progress
+    )
+    assert np.array_equal(built.vectors(), local.vectors())
+    _same_answers(local, Index.load(tmp_path / "ray", verify=True))
+    return local, built
 
 
 def _same_answers(a: Index, b: Index) -> None:
@@ -144,12 +138,8 @@ def _same_answers(a: Index, b: Index) -> None:
 def test_the_reuters_sample_built_on_ray_answers_as_the_local_build(
     tmp_path: Path, cluster: str, reuters: tuple[Path, Index]
 ) -> None:
-    corpus, local = reuters
-    settings = BuildSettings()
-    built = build_index(corpus, tmp_path / "ray", settings, stages=_stages(cluster, settings))
+    local, built = _build_reuters_on_ray(tmp_path, cluster, reuters)
     assert built.chunks == local.chunks
-    assert np.array_equal(built.vectors(), local.vectors())
-    _same_answers(local, Index.load(tmp_path / "ray", verify=True))
 
 
 def _embedding_workers() -> list[Any]:
@@ -168,8 +158,6 @@ def _embedding_workers() -> list[Any]:
 def test_a_worker_killed_mid_build_is_replaced_and_the_generation_is_complete(
     tmp_path: Path, cluster: str, reuters: tuple[Path, Index]
 ) -> None:
-    corpus, local = reuters
-    settings = BuildSettings()
     killed: list[int] = []
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -180,10 +168,6 @@ def test_a_worker_killed_mid_build_is_replaced_and_the_generation_is_complete(
             os.kill(workers[0].pid, signal.SIGKILL)
             killed.append(workers[0].pid)
 
-    built = build_index(
-        corpus, tmp_path / "ray", settings, stages=_stages(cluster, settings), progress=progress
-    )
-    assert killed
+    local, built = _build_reuters_on_ray(tmp_path, cluster, reuters, progress)
+    assert killed  # and yet every passage is there, with the vectors of the same batches
     assert built.manifest["counts"]["chunks"] == len(local.chunks) == built.vector_store.ntotal
-    assert np.array_equal(built.vectors(), local.vectors())  # the retried batches are the same batches
-    _same_answers(local, Index.load(tmp_path / "ray", verify=True))

@@ -3,8 +3,6 @@ keep the choice, and clear errors. Marked ``scale``: needs the optional ``.[scal
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,31 +12,14 @@ from qa.index import BuildSettings, Index, IndexError_
 from qa.index_build import build_index
 from qa.retriever import Retriever
 
-from .conftest import REUTERS, ROOT
+from .conftest import REUTERS, ROOT, require_scale_extra, scale_corpus
 
 pytestmark = pytest.mark.scale
-if importlib.util.find_spec("pymilvus") is None:
-    if os.environ.get("QA_REQUIRE_SCALE"):
-        raise RuntimeError("QA_REQUIRE_SCALE is set but pymilvus is missing: pip install -e '.[scale]'")
-    pytest.skip("needs the .[scale] extra (pymilvus, milvus-lite)", allow_module_level=True)
-
-TEXTS = {
-    "port": "Harbour traffic rises\n\nThe harbour master said 42 ships docked on Friday, the most this year.",
-    "mill": "Mill closes\n\nAbout 350 workers lost their jobs at the paper mill on Tuesday.",
-    "vote": "Council vote\n\nThe council counted 4,321 votes for the new bridge and 1,200 against it.",
-}
-
-
-def _corpus(root: Path) -> Path:
-    corpus = root / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name, text in TEXTS.items():
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    return corpus
+require_scale_extra("pymilvus")
 
 
 def test_milvus_searches_like_faiss_and_an_update_keeps_it(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path)
+    corpus = scale_corpus(tmp_path)
     settings = BuildSettings(encoder="hash-64", ner=False)
     flat = build_index(corpus, tmp_path / "faiss", settings)
     lite = build_index(corpus, tmp_path / "milvus", settings, vectors="milvus")
@@ -63,7 +44,7 @@ def test_milvus_searches_like_faiss_and_an_update_keeps_it(tmp_path: Path) -> No
 def test_bm25_in_milvus_ranks_as_bm25s_and_an_update_keeps_it(tmp_path: Path) -> None:
     from qa.text import terms
 
-    corpus = _corpus(tmp_path)
+    corpus = scale_corpus(tmp_path)
     (corpus / "ferry.txt").write_text(
         "Ferry news\n\nThe ferry carried 2.5 times more cars; ships waited.", "utf-8"
     )
@@ -81,25 +62,19 @@ def test_bm25_in_milvus_ranks_as_bm25s_and_an_update_keeps_it(tmp_path: Path) ->
         assert all(abs(by_id[i] - 2.5 * s) < 1e-4 * max(1.0, s) for i, s in a), q
     (corpus / "rail.txt").write_text("Rail news\n\nThe line carried 9,000 passengers on Sunday.", "utf-8")
     assert build_index(corpus, tmp_path / "hybrid", settings).manifest["lexical"] == {"kind": "milvus"}
-    to_faiss = build_index(
-        corpus, tmp_path / "hybrid", settings, vectors="faiss"
-    )  # BM25 leaves with the vectors
+    # BM25 leaves Milvus with the vectors.
+    to_faiss = build_index(corpus, tmp_path / "hybrid", settings, vectors="faiss")
     assert to_faiss.manifest["lexical"] == {"kind": "bm25s"} and to_faiss.manifest["bm25"]
 
 
-def test_bm25_in_milvus_without_milvus_vectors_is_a_one_line_error(tmp_path: Path) -> None:
-    with pytest.raises(IndexError_, match="add --vectors milvus"):
-        build_index(
-            _corpus(tmp_path), tmp_path / "i", BuildSettings(encoder="hash-64", ner=False), lexical="milvus"
-        )
-    assert not (tmp_path / "i" / "manifest.json").exists()
-
-
-def test_an_unknown_vector_store_is_a_one_line_error(tmp_path: Path) -> None:
-    with pytest.raises(IndexError_, match="unknown vector store"):
-        build_index(
-            _corpus(tmp_path), tmp_path / "i", BuildSettings(encoder="hash-64", ner=False), vectors="pinecone"
-        )
+@pytest.mark.parametrize(
+    ("choice", "error"),
+    [({"vectors": "pinecone"}, "unknown vector store"), ({"lexical": "milvus"}, "add --vectors milvus")],
+)
+def test_a_store_that_cannot_be_used_is_a_one_line_error(tmp_path: Path, choice: dict, error: str) -> None:
+    settings = BuildSettings(encoder="hash-64", ner=False)
+    with pytest.raises(IndexError_, match=error):
+        build_index(scale_corpus(tmp_path), tmp_path / "i", settings, **choice)
     assert not (tmp_path / "i" / "manifest.json").exists()
 
 
