@@ -125,8 +125,7 @@ class RayStages:
         except ImportError:
             raise RayBuildError("--ray needs the optional extra: pip install -e '.[scale]'") from None
         if quiet:
-            for name in [n for n in logging.root.manager.loggerDict if n.startswith("ray")]:
-                logging.getLogger(name).setLevel(logging.ERROR)
+            _quiet_loggers("ray")
         if not ray.is_initialized():
             env = {k: os.environ[k] for k in _ENV if k in os.environ}
             kwargs: dict[str, Any] = {
@@ -151,8 +150,7 @@ class RayStages:
         ctx.execution_options.preserve_order = True
         ctx.print_on_execution_start = False
         if quiet:
-            for name in [n for n in logging.root.manager.loggerDict if n.startswith("ray")]:
-                logging.getLogger(name).setLevel(logging.ERROR)
+            _quiet_loggers("ray")
         return ray
 
     def _pool(self, ray: Any) -> int:
@@ -233,6 +231,12 @@ class RayStages:
 
             ray.shutdown()
             self._started = False
+
+
+def _quiet_loggers(prefix: str) -> None:
+    """Ray's Python loggers (made as its modules load) at ERROR: only our own lines in the CLI's quiet mode."""
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith(prefix)]:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @contextlib.contextmanager

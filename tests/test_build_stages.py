@@ -59,3 +59,18 @@ def test_a_ray_build_without_the_extra_is_a_one_line_error(monkeypatch: pytest.M
     stages = RayStages("local", "hash-32", ChunkSettings(), ner=False)
     with pytest.raises(IndexError_, match=r"pip install -e '\.\[scale\]'"):
         stages.prepare([Article("a", "Some text.")], {}, None)
+
+
+def test_a_build_without_ray_never_imports_it(tmp_path: Path) -> None:
+    import subprocess
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Port news\n\nThe harbour saw 42 ships on Friday.", "utf-8")
+    code = (
+        "import sys; from qa.index import BuildSettings; from qa.index_build import build_index; "
+        f"build_index({str(corpus)!r}, {str(tmp_path / 'i')!r}, BuildSettings(encoder='hash-32', ner=False)); "
+        "print('ray' in sys.modules, 'pymilvus' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["False", "False"]

@@ -191,3 +191,33 @@ def test_no_decoy_without_a_name_the_question_shares() -> None:
     assert decoy(ex, "1,240", "Millbrook", random.Random(0)) is None
     negative = {"question": "Who?", "context": "Nothing here.", "answer": None}
     assert with_decoys([ex, negative], 1.0, random.Random(0)) == [ex, negative]
+
+
+def test_several_training_files_are_read_as_one_set(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    from qa.training.data import load_examples
+
+    def write(name: str, source: str, titles: list[str]) -> Path:
+        arts = [
+            {"title": t, "source": source, "paragraphs": [{"context": f"{t} has 40 boats.",
+             "qas": [{"id": f"{source}-{t}", "question": f"How many boats does {t} have?",
+                      "answers": [{"text": "40", "answer_start": len(t) + 5}]}]}]}
+            for t in titles
+        ]  # fmt: skip
+        path = tmp_path / f"{name}.json.gz"
+        with gzip.open(path, "wt") as fh:
+            json.dump({"data": arts}, fh)
+        return path
+
+    a = write("a", "one", [f"Town{i}" for i in range(30)])
+    b = write("b", "two", [f"City{i}" for i in range(30)])
+    st = TrainSettings(same_article_negatives=0.0, bm25_negatives=0.0, dev_fraction=0.2)
+    train, dev, paragraphs, _ = load_examples([a, b], st)
+    ids = {e["id"] for e in train + dev}
+    assert len(paragraphs) == 60 and len(ids) == 60
+    assert {"one", "two"} == {i.split("-")[0] for i in ids}
+    assert dev and train  # each file's articles held out by the same rule
+    one_train, one_dev, _, _ = load_examples(a, st)  # one path still works
+    assert {e["id"] for e in one_train + one_dev} == {i for i in ids if i.startswith("one")}

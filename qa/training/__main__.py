@@ -18,7 +18,13 @@ def main(argv: list[str] | None = None) -> int:
         description="Train the span reader, export a run to ONNX and ship it, average two runs, or prepare and unpack a GPU run.",
     )
     ap.add_argument("--out", type=Path, default=Path("runs/reader"))
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        default=[DEFAULT_DATA],
+        help="training files in the qa-train layout (SQuAD's), read as one set",
+    )
     ap.add_argument(
         "--export", type=Path, default=None, help="export the run in --out to this folder and stop"
     )
@@ -60,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default)
     args = ap.parse_args(argv)
     if args.gpu_bundle:
-        sizes = bundle(args.gpu_bundle, args.data, wheels=not args.no_wheels)
+        if len(args.data) > 1:
+            raise SystemExit("error: a GPU bundle carries one --data file")
+        sizes = bundle(args.gpu_bundle, args.data[0], wheels=not args.no_wheels)
         mib = {k: v / 2**20 for k, v in sizes.items()}
         print(
             f"{args.gpu_bundle}: {mib['bundle']:.1f} MiB, with the repository {mib['total']:.1f} MiB of 64 MiB; "

@@ -8,6 +8,7 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,16 @@ def is_dev(key: str, fraction: float) -> bool:
     return (h % 10_000) < fraction * 10_000
 
 
-def load_examples(path: Path, st: TrainSettings) -> tuple[list[dict], list[dict], list[str], list[int]]:
+def load_examples(
+    path: Path | Sequence[Path], st: TrainSettings
+) -> tuple[list[dict], list[dict], list[str], list[int]]:
     """(train, dev) examples ``{question, context, answer|None, answers}``, all paragraphs and the article
-    each belongs to. With ``group_size`` above 1 the training examples come in groups (``grouped_examples``)."""
-    with gzip.open(path) as fh:
-        data = json.loads(fh.read())["data"]
+    each belongs to, from one or more files read as one set (each holds out its own articles). With
+    ``group_size`` above 1 the training examples come in groups (``grouped_examples``)."""
+    data: list[dict] = []
+    for one in [path] if isinstance(path, Path) else path:
+        with gzip.open(one) as fh:
+            data.extend(json.loads(fh.read())["data"])
     paragraphs: list[str] = []
     owner: list[int] = []
     train: list[dict] = []

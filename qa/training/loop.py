@@ -7,6 +7,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,7 @@ def evaluate(model: Any, tokenizer: Any, examples: list[dict], st: TrainSettings
     }
 
 
-def train(out: Path, data: Path, st: TrainSettings) -> None:
+def train(out: Path, data: Path | Sequence[Path], st: TrainSettings) -> None:
     import torch
     from tqdm import tqdm
     from transformers import AutoTokenizer
