@@ -37,11 +37,14 @@ def build_model():  # type: ignore[no-untyped-def]
 
 def init_from_onnx(model: Any, path: Path) -> None:
     """Load a shipped reader's weights into ``model``: int8 MatMul weights dequantized ((q - zero) * scale,
-    transposed to torch's layout), the rest copied by name."""
+    transposed to torch's layout), the rest copied by name. ``path``: the int8 graph, or a reader's folder
+    (``qa/reader_model``) that holds it."""
     import onnx
     import torch
     from onnx import numpy_helper
 
+    if path.is_dir():
+        path = path / "reader-int8.onnx"
     graph = onnx.load(str(path)).graph
     arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     state = model.state_dict()
