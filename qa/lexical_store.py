@@ -1,6 +1,6 @@
 """Where an index's lexical (BM25) search runs: bm25s in this process (the default), or Milvus's BM25 function
 in the collection that holds the vectors (``qa index --vectors milvus --lexical milvus``), so an archive's
-lexical index is served, sharded and persisted by the same engine as its vectors (docs/design.md, "Archives").
+lexical index is served, sharded and persisted by the same engine as its vectors (docs/archives.md).
 
 Both index the same analysed terms (``qa.text.terms``: stemmed, numbers whole), so a question matches the same
 words either way; their scores differ in constants, and fusion (``qa/retriever.py``) uses ranks only.
