@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import random
 import re
 from collections import Counter
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from qa.training.settings import TrainSettings
+
+log = logging.getLogger(__name__)
 
 
 def pick_answer(answers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -75,7 +78,27 @@ def load_examples(
     else:
         _add_bm25_negatives(train, paragraphs, owner, st, rng)
     _add_bm25_negatives(dev, paragraphs, owner, st, rng)
+    if st.binding:
+        if st.group_size > 1:
+            raise ValueError("binding examples are read alone: use them with --group-size 1")
+        train.extend(repeated_binding(Path(st.binding), len(train), st))
     return train, dev, paragraphs, owner
+
+
+def repeated_binding(path: Path, n_train: int, st: TrainSettings) -> list[dict]:
+    """The binding examples of ``path`` (less the Reuters gold corpus's articles), each repeated so that all
+    of them make about ``st.binding_share`` of the training examples."""
+    from qa.training.binding_examples import binding_examples, read_articles, reuters_gold_articles
+
+    made = binding_examples(read_articles(path, reuters_gold_articles(path)), 10**9, st.seed)
+    if not made:
+        return []
+    want = int(st.binding_share * n_train / max(1e-9, 1 - st.binding_share))
+    reps = max(1, round(want / len(made)))
+    log.info("binding: %d examples from %s, each read %d times", len(made), path, reps)
+    for ex in made:
+        ex.update(article=-1, paragraph=-1)
+    return [dict(ex) for _ in range(reps) for ex in made]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

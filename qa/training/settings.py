@@ -38,5 +38,9 @@ class TrainSettings:
     # another answer and one of the question's names swapped for another (after Jia & Liang's AddSent, 2017),
     # so the reader must bind the answer to the question's names, not take any figure of the right kind.
     decoys: float = 0.0
+    # Binding examples (qa/training/binding_examples.py) from this Reuters-21578 file, repeated until they are
+    # this share of the training examples; "" for none.
+    binding: str = ""
+    binding_share: float = 0.03
     # "auto": a CUDA GPU when torch sees one (bf16 autocast), else the CPU; "cpu" or "cuda" to choose.
     device: str = "auto"
