@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import asdict
@@ -42,6 +43,7 @@ from pathlib import Path
 from qa.answerer import Answerer, AnswererSettings
 from qa.config import cache_dir
 from qa.evaluation import evaluate, load_gold
+from qa.files import write_atomic
 from qa.index import Index
 from qa.paired import Paired, compare_reports
 from qa.proximity import Proximity
@@ -77,6 +79,13 @@ def check_variant(variant: str) -> None:
         )
 
 
+def slug(variant: str) -> str:
+    """A file-name form of a variant: ``reader=/x/runs/a/export`` → ``reader-a-export``."""
+    if variant.startswith("reader="):
+        variant = "reader-" + "-".join(Path(variant.removeprefix("reader=")).parts[-2:])
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "-", variant).strip("-")
+
+
 def answerer_for(variant: str, index: Index) -> Answerer:
     """The answerer a variant names: a settings change, or ``reader=DIR`` for another reader model."""
     check_variant(variant)
@@ -107,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=cache_dir() / "reports", help="committed reports: docs/reports"
     )
     ap.add_argument("--name", default="ablation", help="report file name, without extension")
+    ap.add_argument(
+        "--keep-rows",
+        action="store_true",
+        help="also write each set's per-question rows for each variant (OUT/NAME-rows/SET.VARIANT.json), "
+        "so a later run can be compared with `python -m eval.paired` without rerunning this one",
+    )
     args = ap.parse_args(argv)
     first, *others = args.variants.split(",")
     for variant in (first, *others):
@@ -123,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             t = time.time()
             metrics, rows = evaluate(answerer_for(variant, index), items)
             table.setdefault(name, {})[variant] = {k: metrics.get(k) for k in METRICS}
+            if args.keep_rows:
+                keep = args.out / f"{args.name}-rows" / f"{name}.{slug(variant)}.json"
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(keep, (json.dumps({"rows": rows}) + "\n").encode())
             print(
                 f"{name} {variant}: {json.dumps(table[name][variant])} ({time.time() - t:.0f} s)", flush=True
             )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from eval.ablation import main
+from eval.paired import compare_reports
 
 from .conftest import ROOT
 
@@ -32,7 +34,12 @@ def test_a_reader_variant_reads_with_its_own_model(hash_index: Path, tmp_path: P
     (silent / "model.json").write_text(json.dumps(card))
     variant = f"reader={silent}"
     assert (
-        main(["--set", f"b={gold}:{hash_index}", "--variants", f"model,{variant}", "--out", str(tmp_path)])
+        main(
+            [
+                *("--set", f"b={gold}:{hash_index}", "--variants", f"model,{variant}"),
+                *("--out", str(tmp_path), "--keep-rows"),
+            ]
+        )
         == 0
     )
     report = json.loads((tmp_path / "ablation.json").read_text())
@@ -40,6 +47,14 @@ def test_a_reader_variant_reads_with_its_own_model(hash_index: Path, tmp_path: P
     assert report["b"][variant]["answer_accuracy"] == 0
     lost = report["paired"]["b"][variant]["answers"]
     assert lost["lost"] > 0 and lost["gained"] == 0
+    # the kept rows pair again without a rerun, to the same comparison
+    kept = sorted((tmp_path / "ablation-rows").iterdir())
+    assert [k.name for k in kept] == [
+        "b.model.json",
+        "b.reader-tmp-silent.json".replace("tmp", tmp_path.name),
+    ]
+    again = compare_reports(*(json.loads(k.read_text()) for k in kept))
+    assert asdict(again["answers"]) == lost
 
 
 @pytest.mark.parametrize("args", [[], ["only-one"], ["{tmp}", "name"]])
