@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from qa.training.binding_examples import examples_from_article, members, question_for
@@ -77,9 +78,7 @@ def test_binding_examples_join_the_training_set_at_their_share(tmp_path: Path) -
         json.dump({"data": arts}, fh)
     base = TrainSettings(same_article_negatives=0.0, bm25_negatives=0.0)
     plain, _, _, _ = load_examples(qa, base)
-    mixed, _, _, _ = load_examples(
-        qa, TrainSettings(**{**base.__dict__, "binding": str(path), "binding_share": 0.2})
-    )
+    mixed, _, _, _ = load_examples(qa, replace(base, binding=str(path), binding_share=0.2))
     added = mixed[len(plain) :]
     assert mixed[: len(plain)] == plain
     assert {e["id"].split("/")[0] for e in added} == {r["id"] for r in rows}

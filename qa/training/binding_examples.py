@@ -11,8 +11,7 @@ corpus's articles and distractors are left out); the bundled corpus and the test
 
 from __future__ import annotations
 
-import gzip
-import json
+import logging
 import random
 import re
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,8 @@ from pathlib import Path
 
 from qa.numbers import find_numbers
 from qa.text import split_sentences
+
+log = logging.getLogger(__name__)
 
 # What separates the members of a list ("12 pct, to Germany 8 pct and to Italy 5 pct").
 _SEPARATOR = re.compile(r";|,(?!\d)|\s(?:and|while|whereas|but|against|compared with)\s")
@@ -143,26 +144,24 @@ def examples_from_article(article: dict) -> Iterator[dict]:
             }
 
 
-def read_articles(path: Path, skip: set[str]) -> Iterator[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                if row.get("id") not in skip:
-                    yield row
+def read_articles(path: Path) -> list[dict]:
+    """A Reuters-style JSONL(.gz) file's articles as ``{"id", "text"}``, read by the corpus loader (a bad line is
+    skipped with a warning naming it)."""
+    from qa.corpus import load_corpus
+
+    return [{"id": a.id, "text": a.text} for a in load_corpus(path, warn=log.warning).articles]
 
 
-def reuters_gold_articles(path: Path) -> set[str]:
-    """The articles of the Reuters gold corpus (its questions' sources and its distractors), never trained
-    on. Read through ``eval.reuters_corpus``, which chooses them; training runs from the repository's root."""
+def reuters_gold_articles(rows: list[dict]) -> set[str]:
+    """Of ``rows``, the articles of the Reuters gold corpus (its questions' sources and its distractors), never
+    trained on. Chosen by ``eval.reuters_corpus``; training runs from the repository's root."""
     from eval.reuters_corpus import GOLD, gold_sources, select
 
-    rows = [{"id": r["id"], "text": r.get("text") or ""} for r in read_articles(path, set())]
     return {r["id"] for r in select(rows, gold_sources(GOLD))}
 
 
-def binding_examples(articles: Iterable[dict], limit: int, seed: int) -> list[dict]:
-    """At most ``limit`` binding examples, a seeded sample of all there are."""
+def binding_examples(articles: Iterable[dict], seed: int) -> list[dict]:
+    """All the binding examples of ``articles``, in a seeded order."""
     made = [ex for art in articles for ex in examples_from_article(art)]
     random.Random(seed).shuffle(made)
-    return made[:limit]
+    return made
