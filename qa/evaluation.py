@@ -297,7 +297,8 @@ def floors(
 ) -> dict[str, Any]:
     """Gates a noise margin from this run's figures: each ``min`` becomes the lower end of the figure's 95%
     bootstrap interval (questions resampled), each ``max`` the upper end, rounded outwards to two decimals;
-    ``offset_errors`` stays 0. One question more or less on a small set then neither blocks nor passes."""
+    ``offset_errors`` stays 0. One question more or less on a small set then neither blocks nor passes (a figure
+    every resample repeats, such as 25 of 25, gets the rule of three's margin instead)."""
     import math
 
     import numpy as np
@@ -316,7 +317,11 @@ def floors(
             out[name] = bound
             continue
         if "min" in bound:
-            out[name] = {"min": math.floor(float(np.quantile(values, 0.025)) * 100) / 100}
+            low = float(np.quantile(values, 0.025))
+            if low == max(values):
+                # A perfect figure resamples to itself; the rule of three gives the 95% lower bound instead.
+                low = max(0.0, low - 3 / len(rows))
+            out[name] = {"min": math.floor(low * 100) / 100}
         else:
             out[name] = {"max": math.ceil(float(np.quantile(values, 0.975)) * 100) / 100}
     return out
