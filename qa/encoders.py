@@ -25,7 +25,7 @@ from qa.text import terms
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256
-EXPORT_VERSION = 3
+EXPORT_VERSION = 4
 
 
 class EncoderError(Exception):
@@ -97,7 +97,8 @@ class SentenceTransformerEncoder:
 class OnnxEncoder:
     def __init__(self, quantized: bool = True, model_dir: Path | None = None) -> None:
         self.quantized = quantized
-        self.name = f"onnx-{'int8' if quantized else 'fp32'}/{MODEL_NAME}"
+        # The export's recipe is part of the name: an index built by another one is embedded again.
+        self.name = f"onnx-{'int8' if quantized else 'fp32'}/{MODEL_NAME}@{EXPORT_VERSION}"
         self.dim = DIM
         self._model_dir = model_dir
 
@@ -246,5 +247,6 @@ def _export(src: Path, target: Path) -> None:
         weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul"],
         per_channel=True,
+        reduce_range=True,  # weights within [-64, 64]: the same vectors on every CPU (qa/int8.py)
     )
     os.replace(tmp8, target / "model-int8.onnx")

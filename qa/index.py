@@ -262,4 +262,7 @@ class Index:
         now = source_stats(corpus)
         if now != self.manifest["corpus"]["sources"]:
             return f"the corpus in {corpus} changed since the index was built"
+        built, current = self.manifest.get("encoder"), self.encoder.name
+        if built != current:
+            return f"the index was embedded by {built}, questions now by {current}"
         return None

@@ -126,13 +126,14 @@ class Reusable:
     entities: tuple[Entity, ...]
 
 
-def _reusable(path: Path, settings: BuildSettings) -> dict[str, Reusable]:
-    """Per-article fingerprint -> what the current index computed for it, if built with the same settings."""
+def _reusable(path: Path, settings: BuildSettings, encoder_name: str) -> dict[str, Reusable]:
+    """Per-article fingerprint -> what the current index computed for it, if built with the same settings and
+    the same encoder (its name changes with its export recipe)."""
     try:
         old = Index.load(path, verify=True)
     except IndexError_:
         return {}
-    if old.manifest["settings"] != settings.to_json():
+    if old.manifest["settings"] != settings.to_json() or old.manifest.get("encoder") != encoder_name:
         return {}
     vecs = old.vectors()
     by_doc: dict[str, list[int]] = {}
@@ -190,7 +191,7 @@ def _build_locked(
         )
 
     # Unchanged articles keep their entities and vectors; only the rest go through NER and the encoder.
-    reuse = _reusable(path, settings)
+    reuse = _reusable(path, settings, encoder.name)
     prints = [article_fingerprint(a) for a in articles]
     known = {a.id: reuse[p].entities for a, p in zip(articles, prints, strict=True) if p in reuse}
     stages = stages or LocalStages(encoder, settings.chunking, settings.ner)

@@ -127,3 +127,18 @@ def test_second_writer_gets_a_clear_message(corpus: Path, tmp_path: Path) -> Non
     idx.mkdir()
     with FileLock(str(idx / ".lock")), pytest.raises(IndexError_, match="another 'qa index'"):
         build_index(corpus, idx, FAST)
+
+
+def test_an_encoder_with_another_recipe_embeds_every_article_again(corpus: Path, tmp_path: Path) -> None:
+    """The settings name the encoder ("onnx-int8"); its name carries the export recipe. An index built by an
+    older recipe keeps nothing: its vectors would not match the questions' new ones."""
+    from qa.encoders import HashEncoder
+
+    settings = BuildSettings(encoder="hash-64", ner=False)
+    n = len(build_index(corpus, tmp_path / "i", settings).chunks)
+    assert build_index(corpus, tmp_path / "i", settings).manifest["counts"]["reused"] == n
+    renamed = HashEncoder(64)
+    renamed.name = "hash-64@2"
+    again = build_index(corpus, tmp_path / "i", settings, encoder=renamed)
+    assert again.manifest["counts"]["reused"] == 0 and again.manifest["encoder"] == "hash-64@2"
+    assert "embedded by hash-64@2" in (Index.load(tmp_path / "i").is_stale() or "")  # questions use hash-64

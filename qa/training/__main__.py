@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qa.training.export import export, ship, simplify_shipped
+from qa.training.export import export, seven_bit_shipped, ship, simplify_shipped
 from qa.training.gpu_run import TRAVEL_CAP, bundle, pack, unpack
 from qa.training.loop import train
 from qa.training.model import average
@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="drop torch's attention NaN guards from the int8 reader in this package folder (same logits) and stop",
+    )
+    ap.add_argument(
+        "--seven-bit",
+        type=Path,
+        default=None,
+        help="requantize the int8 reader in this package folder into 7-bit weights, "
+        "the same logits on every CPU (qa/int8.py), and stop",
     )
     ap.add_argument(
         "--average-with",
@@ -86,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.simplify:
         print(f"{simplify_shipped(args.simplify)} nodes dropped from {args.simplify / 'reader-int8.onnx'}")
+        return 0
+    if args.seven_bit:
+        print(
+            f"{seven_bit_shipped(args.seven_bit)} weight tensors requantized in {args.seven_bit / 'reader-int8.onnx'}"
+        )
         return 0
     if args.average_with:
         if not args.init:

@@ -17,7 +17,7 @@ from qa.training.model import load_trained
 
 
 def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """ONNX (fp32, then int8 MatMuls per channel) of the trained layers and head; the word vectors stay in
+    """ONNX (fp32, then int8 MatMuls per channel, within 7 bits) of the trained layers and head; the word vectors stay in
     the packaged model. Writes the files and ``model.json`` (sha256 of each) into ``target``."""
     import shutil
 
@@ -70,6 +70,7 @@ def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> d
         weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul"],
         per_channel=True,
+        reduce_range=True,  # weights within [-64, 64]: the same sums on every CPU (qa/int8.py)
     )
     os.replace(target / "reader-int8.onnx.tmp", target / "reader-int8.onnx")
     src = packaged_model_dir()
@@ -142,3 +143,23 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     card["files"]["reader-int8.onnx"] = file_sha256(path)
     write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
     return dropped
+
+
+def seven_bit_shipped(package_dir: Path) -> int:
+    """Requantize the shipped int8 reader's full-range weights into [-64, 64] in place (``qa.int8``), so that
+    its logits no longer depend on the CPU; the card's sha256 follows. Returns how many weight tensors changed."""
+    import onnx
+
+    from qa.int8 import seven_bit_weights
+
+    path = package_dir / "reader-int8.onnx"
+    model = onnx.load(str(path))
+    changed = seven_bit_weights(model)
+    if not changed:
+        return 0
+    onnx.checker.check_model(model)
+    write_atomic(path, model.SerializeToString())
+    card = json.loads((package_dir / "model.json").read_text())
+    card["files"]["reader-int8.onnx"] = file_sha256(path)
+    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
+    return changed
