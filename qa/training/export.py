@@ -113,6 +113,15 @@ def ship(export_dir: Path, package_dir: Path) -> None:
     write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
 
 
+def _rewrite_shipped(package_dir: Path, model: Any) -> None:
+    """Write ``model`` as the package's int8 reader (atomically) and its new sha256 into the card."""
+    path = package_dir / "reader-int8.onnx"
+    write_atomic(path, model.SerializeToString())
+    card = json.loads((package_dir / "model.json").read_text())
+    card["files"]["reader-int8.onnx"] = file_sha256(path)
+    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
+
+
 def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     """``qa.onnx_graph.simplify`` the shipped int8 reader in place (for a reader exported before the
     export did it). Refused unless the new graph gives the same logits, bit for bit, on a padded random batch;
@@ -138,15 +147,12 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     new = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
     if not all(np.array_equal(a, b) for a, b in zip(old, new, strict=True)):
         raise SystemExit(f"error: the simplified {path} gives other logits; left as it was")
-    write_atomic(path, model.SerializeToString())
-    card = json.loads((package_dir / "model.json").read_text())
-    card["files"]["reader-int8.onnx"] = file_sha256(path)
-    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
+    _rewrite_shipped(package_dir, model)
     return dropped
 
 
 def seven_bit_shipped(package_dir: Path) -> int:
-    """Requantize the shipped int8 reader's full-range weights into [-64, 64] in place (``qa.int8``), so that
+    """Requantize the shipped int8 reader's full-range weights into [-64, 63] in place (``qa.int8``), so that
     its logits no longer depend on the CPU; the card's sha256 follows. Returns how many weight tensors changed."""
     import onnx
 
@@ -158,8 +164,5 @@ def seven_bit_shipped(package_dir: Path) -> int:
     if not changed:
         return 0
     onnx.checker.check_model(model)
-    write_atomic(path, model.SerializeToString())
-    card = json.loads((package_dir / "model.json").read_text())
-    card["files"]["reader-int8.onnx"] = file_sha256(path)
-    write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
+    _rewrite_shipped(package_dir, model)
     return changed
