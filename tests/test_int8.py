@@ -1,4 +1,4 @@
-"""Int8 weights within 7 bits: the sums onnxruntime computes are exact, whatever the CPU."""
+"""Int8 graphs whose sums onnxruntime computes exactly, whatever the CPU."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from qa.files import file_sha256
-from qa.int8 import LIMIT, seven_bit_weights, widest_weight
+from qa.int8 import exact_on_every_cpu, unsigned_weights
 from qa.span_reader import MODEL_DIR
-from qa.training.export import seven_bit_shipped
+from qa.training.export import unsigned_shipped
 
 
 def _int8_matmul(weights: np.ndarray, scale: np.ndarray) -> onnx.ModelProto:
@@ -52,48 +52,43 @@ def _exact(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     return (acc.astype(np.float64) * init["w_scale"]).astype(np.float32)
 
 
-def test_seven_bit_weights_give_the_exact_sums_and_nearly_the_same_weights() -> None:
+def test_unsigned_weights_give_the_exact_sums_of_the_same_weights() -> None:
     rng = np.random.default_rng(0)
     w = rng.integers(-127, 128, (256, 64)).astype(np.int8)
     w[0] = 127  # every channel reaches the full range, as a symmetric quantizer makes it
     scale = rng.uniform(0.001, 0.01, 64).astype(np.float32)
     x = rng.integers(0, 256, (16, 256)).astype(np.uint8)
     model = _int8_matmul(w, scale)
-    before = numpy_helper.to_array(model.graph.initializer[0]).astype(np.float32) * scale
-    assert widest_weight(model) == 127
-    assert seven_bit_weights(model) == 1
-    assert widest_weight(model) <= LIMIT
-    after = numpy_helper.to_array(model.graph.initializer[0]).astype(np.float32) * numpy_helper.to_array(
-        model.graph.initializer[2]
-    )
-    assert np.all(np.abs(after - before) <= scale * 1.0001)  # at most half a 7-bit step (one 8-bit step)
-    assert np.allclose(_run(model, x), _exact(model, x), rtol=1e-6, atol=1e-4)  # no saturated pair sums
-    assert seven_bit_weights(model) == 0  # already within the limit: left as it is
+    exact = _exact(model, x)
+    assert not exact_on_every_cpu(model)
+    assert unsigned_weights(model) == 1
+    assert exact_on_every_cpu(model)
+    stored = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    assert np.array_equal(stored["w_quantized"].astype(np.int32) - stored["w_zero_point"].astype(np.int32), w)
+    assert np.allclose(_run(model, x), exact, rtol=1e-6, atol=1e-4)  # no saturated pair sums
+    assert unsigned_weights(model) == 0  # already unsigned: left as it is
 
 
-def test_an_asymmetric_weight_is_refused() -> None:
-    model = _int8_matmul(np.full((8, 4), 100, np.int8), np.ones(4, np.float32))
-    model.graph.initializer[1].CopyFrom(numpy_helper.from_array(np.ones(4, np.int8), "w_zero_point"))
-    try:
-        seven_bit_weights(model)
-    except ValueError as e:
-        assert "asymmetric" in str(e)
-    else:
-        raise AssertionError("an asymmetric weight was halved")
+def test_seven_bit_weights_are_exact_too() -> None:
+    rng = np.random.default_rng(1)
+    model = _int8_matmul(rng.integers(-64, 65, (256, 32)).astype(np.int8), np.ones(32, np.float32))
+    x = rng.integers(0, 256, (8, 256)).astype(np.uint8)
+    assert exact_on_every_cpu(model)
+    assert np.allclose(_run(model, x), _exact(model, x))
 
 
 def test_the_shipped_reader_multiplies_the_same_way_on_every_cpu() -> None:
-    assert 0 < widest_weight(onnx.load(str(MODEL_DIR / "reader-int8.onnx"))) <= LIMIT
+    assert exact_on_every_cpu(onnx.load(str(MODEL_DIR / "reader-int8.onnx")))
 
 
-def test_requantizing_a_shipped_reader_rewrites_it_and_its_checksum(tmp_path: Path) -> None:
+def test_storing_a_shipped_reader_unsigned_rewrites_it_and_its_checksum(tmp_path: Path) -> None:
     onnx.save(
         _int8_matmul(np.full((8, 4), -127, np.int8), np.ones(4, np.float32)),
         str(tmp_path / "reader-int8.onnx"),
     )
     (tmp_path / "model.json").write_text(json.dumps({"files": {"reader-int8.onnx": "old"}}))
-    assert seven_bit_shipped(tmp_path) == 1
+    assert unsigned_shipped(tmp_path) == 1
     card = json.loads((tmp_path / "model.json").read_text())
     assert card["files"]["reader-int8.onnx"] == file_sha256(tmp_path / "reader-int8.onnx")
-    assert widest_weight(onnx.load(str(tmp_path / "reader-int8.onnx"))) == LIMIT
-    assert seven_bit_shipped(tmp_path) == 0
+    assert exact_on_every_cpu(onnx.load(str(tmp_path / "reader-int8.onnx")))
+    assert unsigned_shipped(tmp_path) == 0

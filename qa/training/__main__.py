@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qa.training.export import export, seven_bit_shipped, ship, simplify_shipped
+from qa.training.export import export, ship, simplify_shipped, unsigned_shipped
 from qa.training.gpu_run import TRAVEL_CAP, bundle, pack, unpack
 from qa.training.loop import train
 from qa.training.model import average
@@ -36,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         help="drop torch's attention NaN guards from the int8 reader in this package folder (same logits) and stop",
     )
     ap.add_argument(
-        "--seven-bit",
+        "--unsigned",
         type=Path,
         default=None,
-        help="requantize the int8 reader in this package folder into 7-bit weights, "
-        "the same logits on every CPU (qa/int8.py), and stop",
+        help="store the int8 reader's weights in this package folder as uint8: the same products, "
+        "computed alike on every CPU (qa/int8.py), and stop",
     )
     ap.add_argument(
         "--average-with",
@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.simplify:
         print(f"{simplify_shipped(args.simplify)} nodes dropped from {args.simplify / 'reader-int8.onnx'}")
         return 0
-    if args.seven_bit:
+    if args.unsigned:
         print(
-            f"{seven_bit_shipped(args.seven_bit)} weight tensors requantized in {args.seven_bit / 'reader-int8.onnx'}"
+            f"{unsigned_shipped(args.unsigned)} weight tensors stored as uint8 in {args.unsigned / 'reader-int8.onnx'}"
         )
         return 0
     if args.average_with:

@@ -151,16 +151,16 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     return dropped
 
 
-def seven_bit_shipped(package_dir: Path) -> int:
-    """Requantize the shipped int8 reader's full-range weights into [-64, 63] in place (``qa.int8``), so that
-    its logits no longer depend on the CPU; the card's sha256 follows. Returns how many weight tensors changed."""
+def unsigned_shipped(package_dir: Path) -> int:
+    """Store the shipped int8 reader's weights as uint8 in place (``qa.int8.unsigned_weights``: the same
+    products, which no CPU's kernel saturates); the card's sha256 follows. Returns how many weights changed."""
     import onnx
 
-    from qa.int8 import seven_bit_weights
+    from qa.int8 import unsigned_weights
 
     path = package_dir / "reader-int8.onnx"
     model = onnx.load(str(path))
-    changed = seven_bit_weights(model)
+    changed = unsigned_weights(model)
     if not changed:
         return 0
     onnx.checker.check_model(model)
