@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,56 +114,58 @@ def ship(export_dir: Path, package_dir: Path) -> None:
     write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
 
 
-def _rewrite_shipped(package_dir: Path, model: Any) -> None:
-    """Write ``model`` as the package's int8 reader (atomically) and its new sha256 into the card."""
+def _rewrite_shipped(
+    package_dir: Path, change: Callable[[Any], int], verify: Callable[[Path, Any], None] | None = None
+) -> int:
+    """Apply ``change`` (it returns how much it changed) to the package's int8 reader, check the graph (and
+    ``verify(old_path, new_model)``, which raises to refuse it), then write it atomically and its new sha256
+    into the card. Nothing is written when nothing changed or a check fails."""
+    import onnx
+
     path = package_dir / "reader-int8.onnx"
+    model = onnx.load(str(path))
+    changed = change(model)
+    if not changed:
+        return 0
+    onnx.checker.check_model(model)
+    if verify is not None:
+        verify(path, model)
     write_atomic(path, model.SerializeToString())
     card = json.loads((package_dir / "model.json").read_text())
     card["files"]["reader-int8.onnx"] = file_sha256(path)
     write_atomic(package_dir / "model.json", (json.dumps(card, indent=2) + "\n").encode())
+    return changed
 
 
 def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
     """``qa.onnx_graph.simplify`` the shipped int8 reader in place (for a reader exported before the
     export did it). Refused unless the new graph gives the same logits, bit for bit, on a padded random batch;
     the card's sha256 follows. Returns how many nodes went."""
-    import onnx
-    import onnxruntime as ort
 
-    path = package_dir / "reader-int8.onnx"
-    model = onnx.load(str(path))
-    dropped = simplify(model)
-    if not dropped:
-        return 0
-    onnx.checker.check_model(model)
-    rng = np.random.default_rng(seed)
-    mask = np.ones((3, 40), dtype=np.int64)
-    mask[1, 25:] = mask[2, 9:] = 0
-    feeds = {
-        "embeds": rng.normal(0, 0.05, (3, 40, 384)).astype(np.float32),
-        "attention_mask": mask,
-        "token_type_ids": np.zeros_like(mask),
-    }
-    old = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)
-    new = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
-    if not all(np.array_equal(a, b) for a, b in zip(old, new, strict=True)):
-        raise SystemExit(f"error: the simplified {path} gives other logits; left as it was")
-    _rewrite_shipped(package_dir, model)
-    return dropped
+    def same_logits(path: Path, model: Any) -> None:
+        import onnxruntime as ort
+
+        rng = np.random.default_rng(seed)
+        mask = np.ones((3, 40), dtype=np.int64)
+        mask[1, 25:] = mask[2, 9:] = 0
+        feeds = {
+            "embeds": rng.normal(0, 0.05, (3, 40, 384)).astype(np.float32),
+            "attention_mask": mask,
+            "token_type_ids": np.zeros_like(mask),
+        }
+        old = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)
+        new = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+            None, feeds
+        )
+        if not all(np.array_equal(a, b) for a, b in zip(old, new, strict=True)):
+            raise SystemExit(f"error: the simplified {path} gives other logits; left as it was")
+
+    return _rewrite_shipped(package_dir, simplify, same_logits)
 
 
 def unsigned_shipped(package_dir: Path) -> int:
     """Store the shipped int8 reader's weights as uint8 in place (``qa.int8.unsigned_weights``: the same
     products, which no CPU's kernel saturates); the card's sha256 follows. Returns how many weights changed."""
-    import onnx
-
     from qa.int8 import unsigned_weights
 
-    path = package_dir / "reader-int8.onnx"
-    model = onnx.load(str(path))
-    changed = unsigned_weights(model)
-    if not changed:
-        return 0
-    onnx.checker.check_model(model)
-    _rewrite_shipped(package_dir, model)
-    return changed
+    return _rewrite_shipped(package_dir, unsigned_weights)
