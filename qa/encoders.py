@@ -196,6 +196,7 @@ def _export(src: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
+    from qa.int8 import require_exact
     from qa.onnx_graph import simplify_file
 
     torch.set_num_threads(threads())
@@ -249,4 +250,5 @@ def _export(src: Path, target: Path) -> None:
         per_channel=True,
         reduce_range=True,  # weights within [-64, 64]: the same vectors on every CPU (qa/int8.py)
     )
+    require_exact(tmp8)
     os.replace(tmp8, target / "model-int8.onnx")

@@ -46,6 +46,15 @@ def exact_on_every_cpu(model: Any) -> bool:
     return bool(found)
 
 
+def require_exact(path: Any) -> None:
+    """Raise unless the graph at ``path`` is exact on every CPU: an export checks what ``quantize_dynamic``
+    wrote before it replaces the last good file (a future onnxruntime could change ``reduce_range``)."""
+    import onnx
+
+    if not exact_on_every_cpu(onnx.load(str(path))):
+        raise ValueError(f"{path}: int8 weights beyond [-{LIMIT}, {LIMIT}] would saturate on AVX2 CPUs")
+
+
 def unsigned_weights(model: Any) -> int:
     """Store ``model``'s (an ``onnx.ModelProto``, changed in place) full-range int8 MatMul weights as uint8:
     weight and zero point both + 128, so every product is the same. Returns how many weights changed."""

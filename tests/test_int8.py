@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from qa.files import file_sha256
-from qa.int8 import exact_on_every_cpu, unsigned_weights
+from qa.int8 import exact_on_every_cpu, require_exact, unsigned_weights
 from qa.span_reader import MODEL_DIR
 from qa.training.export import unsigned_shipped
 
@@ -75,6 +76,16 @@ def test_seven_bit_weights_are_exact_too() -> None:
     x = rng.integers(0, 256, (8, 256)).astype(np.uint8)
     assert exact_on_every_cpu(model)
     assert np.allclose(_run(model, x), _exact(model, x))
+
+
+def test_an_export_refuses_a_graph_that_would_saturate(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    full, seven = tmp_path / "full.onnx", tmp_path / "seven.onnx"
+    onnx.save(_int8_matmul(rng.integers(-127, 128, (64, 8)).astype(np.int8), np.ones(8, np.float32)), full)
+    onnx.save(_int8_matmul(rng.integers(-64, 65, (64, 8)).astype(np.int8), np.ones(8, np.float32)), seven)
+    require_exact(seven)
+    with pytest.raises(ValueError, match="saturate"):
+        require_exact(full)
 
 
 def test_the_shipped_reader_multiplies_the_same_way_on_every_cpu() -> None:

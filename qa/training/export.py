@@ -13,6 +13,7 @@ import numpy as np
 
 from qa.encoders import packaged_model_dir
 from qa.files import file_sha256, write_atomic
+from qa.int8 import require_exact
 from qa.onnx_graph import simplify, simplify_file
 from qa.training.model import load_trained
 
@@ -73,6 +74,7 @@ def export(run: Path, target: Path, settings: dict[str, Any] | None = None) -> d
         per_channel=True,
         reduce_range=True,  # weights within [-64, 64]: the same sums on every CPU (qa/int8.py)
     )
+    require_exact(target / "reader-int8.onnx.tmp")
     os.replace(target / "reader-int8.onnx.tmp", target / "reader-int8.onnx")
     src = packaged_model_dir()
     shutil.copyfile(src / "tokenizer.json", target / "tokenizer.json")
