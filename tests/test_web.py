@@ -27,8 +27,19 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("QA_ARTIFACTS", ROOT / "eval" / "artifacts")) / "screenshots"
 FIRST = "How many foreign fighters have returned home?"
 FOLLOW = "And from France?"
-CONFLICT = "How many fighters came from Tunisia?"
+OTHER = "How many fighters came from Tunisia?"
 UNKNOWN = "How many fighters came from Atlantis?"
+# Two reports of one figure that differ, in a corpus of their own: the disagreement box is tested whatever the
+# reader makes of the bundled story's lists.
+DISAGREEING = {
+    "council.txt": "Flood relief reaches Oakridge\n\nOfficials said 1,240 families from Oakridge were moved to "
+    "shelters on Monday after the river burst its banks.\n",
+    "agencies.txt": "Shelters fill after the flood\n\nAid agencies said 1,204 families from Oakridge were moved "
+    "to shelters on Monday, according to a report released on Tuesday.\n",
+    "schools.txt": "Schools to reopen\n\nThe mayor, Dana Holt, said schools in Oakridge will reopen in May once "
+    "repairs are finished.\n",
+}
+CONFLICT = "How many families from Oakridge were moved to shelters?"
 
 
 def _free_port() -> int:
@@ -80,6 +91,25 @@ def client(server: str):  # type: ignore[no-untyped-def]
     return Client(server, verbose=False)
 
 
+@pytest.fixture(scope="module")
+def disagreeing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("web-disagreeing")
+    (tmp / "corpus").mkdir()
+    for name, text in DISAGREEING.items():
+        (tmp / "corpus" / name).write_text(text, "utf-8")
+    proc, url = _start(tmp)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def disagreeing_client(disagreeing_server: str):  # type: ignore[no-untyped-def]
+    from gradio_client import Client
+
+    return Client(disagreeing_server, verbose=False)
+
+
 # -- the /ask API ------------------------------------------------------------------------------------
 def test_ask_endpoint_returns_the_cli_json(client, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     got = client.predict(FIRST, api_name="/ask")
@@ -98,7 +128,7 @@ def test_ask_endpoint_returns_the_cli_json(client, server: str, tmp_path: Path) 
 
 
 def test_concurrent_calls_get_the_answers_asked_alone(client) -> None:  # type: ignore[no-untyped-def]
-    questions = [FIRST, CONFLICT, UNKNOWN, "How many countries did the fighters come from?"] * 4
+    questions = [FIRST, OTHER, UNKNOWN, "How many countries did the fighters come from?"] * 4
     alone = {q: client.predict(q, api_name="/ask") for q in set(questions)}
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda q: client.predict(q, api_name="/ask"), questions))
@@ -108,7 +138,8 @@ def test_concurrent_calls_get_the_answers_asked_alone(client) -> None:  # type: 
 
 # -- a real browser ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def page(server: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One headless chromium for the module (Playwright's sync API allows one instance at a time)."""
     if not CHROMIUM.exists():
         if os.environ.get("QA_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} not installed (apt-get install chromium)")
@@ -117,7 +148,7 @@ def page(server: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
+        context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=str(CHROMIUM),
             headless=True,
@@ -127,11 +158,29 @@ def page(server: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore
             ],
             viewport={"width": 1280, "height": 1000},
         )  # fmt: skip
-        pg = browser.new_page()
-        pg.goto(server)
-        pg.wait_for_selector("#question textarea", timeout=60_000)
-        yield pg
-        browser.close()
+        yield context
+        context.close()
+
+
+def _open(browser, url: str):  # type: ignore[no-untyped-def]
+    pg = browser.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, server: str):  # type: ignore[no-untyped-def]
+    pg = _open(browser, server)
+    yield pg
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def disagreeing_page(browser, disagreeing_server: str):  # type: ignore[no-untyped-def]
+    pg = _open(browser, disagreeing_server)
+    yield pg
+    pg.close()
 
 
 def _ask(page, question: str):  # type: ignore[no-untyped-def]
@@ -192,9 +241,10 @@ def test_browser_follow_up_uses_the_conversation_and_says_how_it_was_read(page, 
     page.screenshot(path=str(ARTIFACTS / "02-follow-up.png"), full_page=True)
 
 
-def test_browser_disagreement_is_boxed(page, client) -> None:  # type: ignore[no-untyped-def]
-    want = client.predict(CONFLICT, api_name="/ask")
-    assert want["conflicts"], "the bundled corpus has two figures for this fact"
+def test_browser_disagreement_is_boxed(disagreeing_page, disagreeing_client) -> None:  # type: ignore[no-untyped-def]
+    page = disagreeing_page
+    want = disagreeing_client.predict(CONFLICT, api_name="/ask")
+    assert want["conflicts"], "two articles state two figures for this fact"
     reply = _ask(page, CONFLICT)
     box = reply.locator(".conflicts")
     assert "Sources disagree" in box.inner_text()
@@ -258,10 +308,12 @@ def test_browser_citation_opens_the_whole_article(page, client) -> None:  # type
     panel.wait_for(state="hidden")
 
 
-def test_browser_downloads_hold_the_answers_shown(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_browser_downloads_hold_the_answers_shown(disagreeing_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    _ask(page, CONFLICT)
+    page = disagreeing_page
+    for q in (CONFLICT, "Who is the mayor of Oakridge?", "How many bridges were repaired in Oakridge?"):
+        _ask(page, q)
     asked = [" ".join(t.split()) for t in page.locator("#chat [data-testid='user']").all_inner_texts()]
     shown = []
     for reply in page.locator("#chat [data-testid='bot']").all():
@@ -373,7 +425,7 @@ def test_browser_keeps_the_answer_in_view(page, size: str) -> None:  # type: ign
     try:
         pg.goto(page.url)
         pg.wait_for_selector("#question textarea", timeout=60_000)
-        for q in (FIRST, CONFLICT, FIRST):
+        for q in (FIRST, OTHER, FIRST):
             reply = _ask(pg, q)
         n = pg.locator("#chat [data-testid='bot']").count()
         pg.evaluate("(n) => document.querySelectorAll(\"#chat [data-testid='bot']\")[n - 1].id = 'newest'", n)
