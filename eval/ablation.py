@@ -12,6 +12,8 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``+retrieval_prior``: spans gain logits for their passage's retrieval rank, with the threshold tuned with it
   (the model card's, from ``eval/tune_pipeline.py``; measured, off: one question under two gates);
 - ``+figures_only``: a quantity question keeps only the spans that hold a figure (measured, off: SQuAD loses);
+- ``-figure_preference``: without the softer form, a quantity question's spans without a figure losing 0.05;
+- ``-every_mention``: citing only the articles whose best span states the answer;
 - ``+retrieval_prior+figures_only``: both (measured, off: the prior's two gate misses stay, SQuAD reads worse);
 - ``-figure_cut``: without cutting a span to the figure the question asks for (the span as read);
 - ``-whole_ranges``: cutting also a span that states a range ("12 to 18 months") to its first figure;
@@ -58,6 +60,8 @@ VARIANTS: dict[str, AnswererSettings] = {
     "-bound_conflicts": AnswererSettings(bound_conflicts=False),
     "-proximity": AnswererSettings(proximity=Proximity(0.0)),
     "+figures_only": AnswererSettings(figures_only=True),
+    "-figure_preference": AnswererSettings(figure_preference=0.0),
+    "-every_mention": AnswererSettings(every_mention=False),
     "+retrieval_prior": AnswererSettings(retrieval_prior=None),
     "+retrieval_prior+figures_only": AnswererSettings(retrieval_prior=None, figures_only=True),
     "support_bonus=0.04": AnswererSettings(support_bonus=0.04),

@@ -97,6 +97,20 @@ def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
     return list(per_doc.values())
 
 
+def stating(
+    g: Group, spans: list[Candidate], settings: AgreementSettings, year: bool = False
+) -> list[Candidate]:
+    """Like ``supporting``, over all the reader's ``spans`` (best first) rather than each article's best one: an
+    article whose best span says something else ("thousands") but that also states the group's answer, scoring
+    within ``cite_ratio`` of it, supports it too."""
+    floor = settings.cite_ratio * g.best.score
+    per_doc: dict[str, Candidate] = {}
+    for c in spans:
+        if c.score >= floor and c.doc_id not in per_doc and same_answer(candidate_key(c, year), g.key):
+            per_doc[c.doc_id] = c
+    return list(per_doc.values())
+
+
 def consistent(hedged: Candidate, exact: Candidate, settings: AgreementSettings) -> bool:
     """Whether a bound, an estimate or a range ("more than 3,000", "about 3,000", "2,900 to 3,000") allows the
     other figure."""

@@ -138,13 +138,15 @@ def candidates(
     figures_only: bool = False,
     retrieval: float = 0.0,
     whole_ranges: bool = True,
+    figure_preference: float = 0.0,
 ) -> list[Candidate]:
     """Each passage's ``top`` spans (one batched model call), best first overall. With a proximity weight,
     a span's margin gains that many logits times its closeness to the question's terms (``weights``); with a
     ``retrieval`` weight, ``retrieval / (rank + 1)`` logits for the rank of its passage in ``passages`` (the
     retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
-    holding a figure. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
+    holding a figure; with ``figure_preference``, its spans without a figure ("hundreds", "a few") lose that much
+    confidence, so that a figure scoring about as well is the answer. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
     states a range (``is_range``): then the span is the answer as read, with the value of the
     figure asked for."""
     if not passages:
@@ -180,6 +182,8 @@ def candidates(
             if words is not None and weights:
                 margin += proximity.weight * words.closeness(weights, h.start, h.end, proximity.reach)
             score = confidence(margin)
+            if figure is None and figure_preference and answer_type in QUANTITY_TYPES:
+                score = max(0.0, score - figure_preference)
             out.append(
                 Candidate(
                     text=chunk.text[start - chunk.start : end - chunk.start],

@@ -314,3 +314,34 @@ def test_confidence_is_monotonic_and_bounded() -> None:
 def test_margin_of_inverts_confidence(margin: float) -> None:
     """The tuning scripts re-weight spans in logits: the margin comes back from its score."""
     assert margin_of(confidence(margin)) == pytest.approx(margin, abs=1e-6)
+
+
+def test_an_article_stating_the_answer_below_its_best_span_is_cited_with_every_mention(index: Index) -> None:
+    phrases = {"1,240 families from": 4.0, "Dana Holt": 3.9, "housed 1,240": 3.0}
+    question = "How many families were in shelters?"
+    for every, cited in ((False, {"a1"}), (True, {"a1", "a4"})):
+        settings = AnswererSettings(every_mention=every, figure_preference=0.0)
+        r = Answerer(index, settings, span_model=ScriptedSpans(phrases)).ask(question)
+        assert r.answer is not None and r.answer.value == 1240
+        assert {c.doc_id for c in r.citations} == cited
+        _quotes(index, r)
+
+
+VAGUE = {
+    "v1": "Hundreds of residents returned to Millbrook on Sunday; officials counted 1,300 of them at the gates.",
+    "v2": "The flood gates at Millbrook were built by the engineer Ada Stone in 1961.",
+}
+vague_index = _index_fixture(VAGUE, "vague")
+
+
+@pytest.mark.parametrize(("preference", "expected"), [(0.0, "Hundreds"), (0.05, "1,300")])
+def test_a_quantity_question_prefers_a_figure_to_a_vague_quantity_scoring_about_as_well(
+    vague_index: Index, preference: float, expected: str
+) -> None:
+    model = ScriptedSpans({"Hundreds": 4.1, "1,300": 4.0, "Ada Stone": 4.1})
+    answerer = Answerer(vague_index, AnswererSettings(figure_preference=preference), span_model=model)
+    r = answerer.ask("How many residents returned to Millbrook?")
+    assert r.answer is not None and r.answer.text == expected
+    who = answerer.ask("Who built the flood gates at Millbrook?")  # not a quantity: no preference
+    assert who.answer is not None and who.answer.text in ("Hundreds", "Ada Stone")
+    assert who.confidence == pytest.approx(confidence(4.1))
