@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,19 +77,29 @@ def _start(tmp: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
     pytest.fail("ui.py did not start in 120 s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = _start(tmp_path_factory.mktemp("web"))
+@contextmanager
+def _serving(tmp: Path) -> Iterator[str]:
+    proc, url = _start(tmp)
     yield url
     proc.terminate()
     proc.wait(10)
 
 
-@pytest.fixture(scope="module")
-def client(server: str):  # type: ignore[no-untyped-def]
+def _client(url: str):  # type: ignore[no-untyped-def]
     from gradio_client import Client
 
-    return Client(server, verbose=False)
+    return Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serving(tmp_path_factory.mktemp("web")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(server: str):  # type: ignore[no-untyped-def]
+    return _client(server)
 
 
 @pytest.fixture(scope="module")
@@ -97,17 +108,13 @@ def disagreeing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     (tmp / "corpus").mkdir()
     for name, text in DISAGREEING.items():
         (tmp / "corpus" / name).write_text(text, "utf-8")
-    proc, url = _start(tmp)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with _serving(tmp) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def disagreeing_client(disagreeing_server: str):  # type: ignore[no-untyped-def]
-    from gradio_client import Client
-
-    return Client(disagreeing_server, verbose=False)
+    return _client(disagreeing_server)
 
 
 # -- the /ask API ------------------------------------------------------------------------------------
