@@ -146,9 +146,9 @@ def candidates(
     retriever's order: the reader alone reads each passage apart and ignores how well it matched). With
     ``figures_only``, a question asking for a quantity (how many, how much, what share) keeps only spans
     holding a figure; with ``figure_preference``, its spans without a figure ("hundreds", "a few") lose that much
-    confidence, so that a figure scoring about as well is the answer. With ``figure_cut``, a span holding a figure is cut to it, unless (``whole_ranges``) it
-    states a range (``is_range``): then the span is the answer as read, with the value of the
-    figure asked for."""
+    confidence, so that a figure scoring about as well is the answer. With ``figure_cut``, a span holding a figure
+    is cut to it, unless (``whole_ranges``) it states a range (``is_range``): then the span is the answer as read,
+    with the value of the figure asked for."""
     if not passages:
         return []
     hits = model.read(question, [p.chunk.text for p in passages], top=top)
