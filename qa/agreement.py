@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.models import Candidate
@@ -87,14 +88,18 @@ def group(candidates: list[Candidate], settings: AgreementSettings, year: bool =
     return out
 
 
-def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
-    """The best candidate of each article that states the group's value with a fitting context."""
-    floor = settings.cite_ratio * g.best.score
+def _best_per_article(spans: Iterable[Candidate], floor: float) -> list[Candidate]:
+    """The first (best) of ``spans`` from each article, among those scoring at least ``floor``."""
     per_doc: dict[str, Candidate] = {}
-    for c in g.candidates:
+    for c in spans:
         if c.score >= floor and c.doc_id not in per_doc:
             per_doc[c.doc_id] = c
     return list(per_doc.values())
+
+
+def supporting(g: Group, settings: AgreementSettings) -> list[Candidate]:
+    """The best candidate of each article that states the group's value with a fitting context."""
+    return _best_per_article(g.candidates, settings.cite_ratio * g.best.score)
 
 
 def stating(
@@ -103,12 +108,8 @@ def stating(
     """Like ``supporting``, over all the reader's ``spans`` (best first) rather than each article's best one: an
     article whose best span says something else ("thousands") but that also states the group's answer, scoring
     within ``cite_ratio`` of it, supports it too."""
-    floor = settings.cite_ratio * g.best.score
-    per_doc: dict[str, Candidate] = {}
-    for c in spans:
-        if c.score >= floor and c.doc_id not in per_doc and same_answer(candidate_key(c, year), g.key):
-            per_doc[c.doc_id] = c
-    return list(per_doc.values())
+    same = (c for c in spans if same_answer(candidate_key(c, year), g.key))
+    return _best_per_article(same, settings.cite_ratio * g.best.score)
 
 
 def consistent(hedged: Candidate, exact: Candidate, settings: AgreementSettings) -> bool:

@@ -304,7 +304,8 @@ class Answerer:
         for c in found:  # best first
             per_doc.setdefault(c.doc_id, c)
         agree = replace(st.agreement, support_bonus=st.support_bonus)
-        groups = group(list(per_doc.values()), agree, year=q.answer_type == "year")
+        year = q.answer_type == "year"
+        groups = group(list(per_doc.values()), agree, year=year)
         unknown = st.unknown_names and bool(q.unknown_names)
         floor = st.abstain_confidence
         if floor is None:
@@ -314,7 +315,6 @@ class Answerer:
             return self._abstained(groups, shown[: st.passages], base)
         top = groups[0]
         best = top.best
-        year = q.answer_type == "year"
         support = (
             stating(top, found, st.agreement, year) if st.every_mention else supporting(top, st.agreement)
         )

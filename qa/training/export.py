@@ -13,7 +13,7 @@ import numpy as np
 
 from qa.encoders import packaged_model_dir
 from qa.files import file_sha256, write_atomic
-from qa.int8 import require_exact
+from qa.int8 import require_exact, unsigned_weights
 from qa.onnx_graph import simplify, simplify_file
 from qa.training.model import load_trained
 
@@ -168,6 +168,4 @@ def simplify_shipped(package_dir: Path, seed: int = 0) -> int:
 def unsigned_shipped(package_dir: Path) -> int:
     """Store the shipped int8 reader's weights as uint8 in place (``qa.int8.unsigned_weights``: the same
     products, which no CPU's kernel saturates); the card's sha256 follows. Returns how many weights changed."""
-    from qa.int8 import unsigned_weights
-
     return _rewrite_shipped(package_dir, unsigned_weights)
