@@ -21,6 +21,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
   tuning set (measured, off: the bundled gold set loses three questions and its one conflict found);
 - ``fusion_k=10+retrieval_prior``: both;
 - ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none;
+- ``-new_facts``: a follow-up that replaces part of the earlier turn may be answered with the earlier answer;
 - ``reader=DIR``: the shipped answerer reading with another reader model folder (an export whose ``model.json``
   ``eval.tune_reader --write`` has tuned), to compare a retrained reader with the shipped one on every set.
 
@@ -68,6 +69,7 @@ VARIANTS: dict[str, AnswererSettings] = {
     "fusion_k=10": AnswererSettings(fusion=FusionSettings(k=10)),
     "fusion_k=10+retrieval_prior": AnswererSettings(fusion=FusionSettings(k=10), retrieval_prior=None),
     "read_passages=12": AnswererSettings(read_passages=12),
+    "-new_facts": AnswererSettings(new_facts=False),
 }
 
 

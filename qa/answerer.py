@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -10,7 +11,7 @@ from functools import cached_property
 
 from qa.agreement import AgreementSettings, Group, conflicts, group, stating, supporting
 from qa.binding import bound
-from qa.conversation import resolve, restate
+from qa.conversation import asks_another_fact, repeats, resolve, restate
 from qa.index import Index
 from qa.labels import label
 from qa.linking import PLACE_LABELS, PlaceLinker
@@ -125,6 +126,13 @@ class AnswererSettings:
     # Cite every article with a span stating the answer close enough (``agreement.stating``), not only those
     # whose best span it is: citation recall up on every set (newsqa-dev 0.679 -> 0.696), precision about even.
     every_mention: bool = True
+    # A follow-up that replaces part of the earlier turn ("And in Indiana?") asks for another fact: the earlier
+    # turn's answer, wherever it is stated, is not its answer (qa/conversation.py ``asks_another_fact``).
+    new_facts: bool = True
+
+
+def _turns(history: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(clean_question(h) for h in history if h and re.search(r"\w", h))
 
 
 def clean_question(text: str) -> str:
@@ -149,6 +157,8 @@ class Answerer:
         self.settings = settings or AnswererSettings()
         self.retriever = Retriever(index, self.settings.fusion)
         self.span_model: SpanModel = span_model or SpanReader()
+        # (earlier turns..., question) -> its answer, so a conversation's follow-up need not ask it again
+        self._answers: OrderedDict[tuple[str, ...], Answer | None] = OrderedDict()
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -229,7 +239,25 @@ class Answerer:
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), qid: str | None = None) -> Result:
         q, query, read_as, passages, found = self.read(question, history)
-        return self.conclude(q, query, read_as, passages, found, qid)
+        result = self.conclude(q, query, read_as, passages, found, qid)
+        turns = (*_turns(history), clean_question(question))
+        self._answers[turns] = result.answer
+        while len(self._answers) > 256:  # recent conversations' turns, not everything ever asked
+            try:
+                self._answers.popitem(last=False)
+            except KeyError:  # another web-chat thread emptied it first
+                break
+        return result
+
+    def earlier_answer(self, question: str, history: list[str] | tuple[str, ...]) -> Answer | None:
+        """What the previous turn was answered, when ``question`` asks another fact than it (asked again only when
+        this answerer has not answered it already, as `qa ask --history` needs)."""
+        turns = _turns(history)
+        if not asks_another_fact(clean_question(question), turns):
+            return None
+        if turns not in self._answers:
+            self.ask(turns[-1], turns[:-1])
+        return self._answers.get(turns)
 
     def _retrieve(
         self, question: str, history: list[str] | tuple[str, ...]
@@ -244,8 +272,10 @@ class Answerer:
     ) -> tuple[Question, str, str, list[Passage], list[Candidate]]:
         """The question analysed, its search query, what the reader reads, the passages retrieved and the
         reader's spans over them, best first."""
-        q, query, passages = self._retrieve(question, history)
         st = self.settings
+        # What the earlier turn was answered comes with the conversation, before this turn is read.
+        earlier = self.earlier_answer(question, history) if st.new_facts else None
+        q, query, passages = self._retrieve(question, history)
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
         read_as = restate(
             q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)], self.name_kind
@@ -270,6 +300,8 @@ class Answerer:
             st.whole_ranges,
             st.figure_preference,
         )
+        if earlier is not None:
+            found = [c for c in found if not repeats(c, earlier)]
         return q, query, read_as, passages, found
 
     def conclude(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.models import Answer, Candidate
 from qa.question import is_elliptical
 
 _LEAD = re.compile(r"^\s*(?:and|but|also|so|what about|how about|what of|same for)\b[\s,]*", re.I)
@@ -71,6 +72,36 @@ def _subject(prev: str) -> tuple[str, str, str] | None:
     if not cut:  # no noun phrase ("How many did ...") or no verb
         return None
     return m.group(1), " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def _has_pp(text: str) -> bool:
+    return any(re.fullmatch(_PREP, w.lower()) for w in text.split())
+
+
+def _verb_phrases(rest: str) -> str:
+    """What the earlier turn's verb says where or when, kept when a follow-up replaces only the verb: "were
+    killed in the clashes in Mogadishu" -> "in the clashes". Phrases naming a place or a name are left out
+    (a name the question counts goes with its noun; "went to Syria" says nothing of who returned)."""
+    words = rest.split()
+    i = 0
+    while i < len(words) and _is_verb(words[i]):
+        i += 1
+    phrases: list[list[str]] = []
+    for w in words[i:]:
+        if re.fullmatch(_PREP, w.lower()):
+            phrases.append([w])
+        elif phrases:
+            phrases[-1].append(w)
+        else:
+            return ""  # an object first ("did Kaczynski kill"): not phrases of the verb
+    kept = [
+        p
+        for p in phrases
+        if len(p) > 1
+        and not any(w[:1].isupper() for w in p[1:])
+        and not (p[0].lower() == "to" and _is_verb(p[1]))  # "left to join ISIS": a purpose
+    ]
+    return " ".join(" ".join(p) for p in kept) if i else ""
 
 
 def _names(text: str) -> list[re.Match[str]]:
@@ -233,7 +264,8 @@ def _restated(fragment: str, prev: str, kind: Kind) -> str:
                 return _OF_THEM.sub(f"of the {counted}", f"{how.group(1)} {rest}", count=1)
             first = rest.split()[0] if rest.split() else ""
             if first and _is_verb(first):  # "And how many returned?", "How many did he wound?"
-                return _replace_pronouns(f"{how.group(1)} {counted} {rest}", prev)
+                kept = _verb_phrases(sub[2]) if not _has_pp(rest) else ""
+                return _replace_pronouns(f"{how.group(1)} {counted} {rest} {kept}".strip(), prev)
             if rest and not any(_is_verb(w) for w in rest.split()):  # "And how much margarine?"
                 return f"{how.group(1)} {rest} {sub[2]}"
         bare = _HOW_MUCH.match(prev)
@@ -247,3 +279,27 @@ def _restated(fragment: str, prev: str, kind: Kind) -> str:
     if any(w[:1].isupper() for w in fragment.split()):
         return _with_name(fragment, prev, kind)
     return _with_noun(fragment, prev)
+
+
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|he|his|him|she|her|they|them|their|those|these)\b", re.I
+)  # fmt: skip
+
+
+def asks_another_fact(question: str, history: list[str] | tuple[str, ...]) -> bool:
+    """Whether a follow-up replaces part of the earlier turn ("And in Indiana?", "And how many were
+    wounded?"), so that the earlier turn's answer cannot be its answer. One that refers back with a pronoun
+    ("How many of them came back?", "Who is its author?") asks about what the earlier turn found: its answer
+    may be the figure a reading that confused the two gave the earlier turn, so it is not ruled out."""
+    return bool(history) and bool(resolve(question, history)[1]) and not _REFERS_BACK.search(question)
+
+
+def repeats(span: Candidate, earlier: Answer) -> bool:
+    """Whether ``span`` states the earlier turn's answer: the same words of the same article, or the same
+    figure (or, for a name, the same words) anywhere. A follow-up that replaces part of the earlier turn ("And
+    in Indiana?" after "... in North Carolina?") asks for another fact, so such a span is not its answer."""
+    if span.doc_id == earlier.doc_id and span.start < earlier.end and earlier.start < span.end:
+        return True
+    if span.value is not None and earlier.value is not None:
+        return (span.value, span.upper, span.unit) == (earlier.value, earlier.upper, earlier.unit)
+    return " ".join(span.text.lower().split()) == " ".join(earlier.text.lower().split())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answerer import Answerer, QuestionError
+from qa.answerer import Answerer, AnswererSettings, QuestionError
 from qa.index import Index
 from tests.fakes import ScriptedSpans
 
@@ -44,12 +44,43 @@ def test_initials_no_corpus_name_has_are_an_unknown_name(index: Index) -> None:
 
 
 def test_a_follow_up_is_resolved_against_the_earlier_question(index: Index) -> None:
-    a = _answerer(index, {"310": 8.0})
+    # A reader that finds Millbrook's figure alone, for either question: the earlier answer is not ruled out.
+    a = Answerer(index, AnswererSettings(new_facts=False), span_model=ScriptedSpans({"310": 8.0}))
     r = a.ask("And from Millbrook?", ["How many families from Oakridge were moved to shelters?"])
     assert (
         r.resolved_question and "Millbrook" in r.resolved_question and "Oakridge" not in r.resolved_question
     )
     assert r.answer is not None and r.answer.value == 310
+
+
+OAKRIDGE = "How many families from Oakridge were moved to shelters?"
+
+
+def test_a_follow_up_that_replaces_a_name_is_not_given_the_earlier_answer(index: Index) -> None:
+    # The reader binds badly here: Oakridge's figure is its best span for either place.
+    confused = {"1,240": 8.0, "310": 6.0}
+    a = _answerer(index, confused)
+    assert a.ask(OAKRIDGE).answer.value == 1240  # type: ignore[union-attr]
+    r = a.ask("And from Millbrook?", [OAKRIDGE])
+    assert r.answer is not None and r.answer.value == 310
+    assert not any(c.value == 1240 for c in r.conflicts)  # nor shown as a figure that disagrees
+    repeated = Answerer(index, AnswererSettings(new_facts=False), span_model=ScriptedSpans(confused))
+    assert repeated.ask("And from Millbrook?", [OAKRIDGE]).answer.value == 1240  # type: ignore[union-attr]
+
+
+def test_the_earlier_turn_is_read_again_only_when_this_answerer_has_not_answered_it(index: Index) -> None:
+    model = ScriptedSpans({"1,240": 8.0, "310": 6.0})
+    a = Answerer(index, span_model=model)
+    a.ask("And from Millbrook?", [OAKRIDGE])  # `qa ask --history`: the earlier turn is answered first
+    assert model.calls == 2
+    a.ask("What about Oakridge?", [OAKRIDGE, "And from Millbrook?"])  # `qa chat`: both answered already
+    assert model.calls == 3
+
+
+def test_a_follow_up_that_refers_back_with_a_pronoun_may_have_the_earlier_answer(index: Index) -> None:
+    a = _answerer(index, {"1,240": 8.0})
+    r = a.ask("How many of them were moved on Monday?", [OAKRIDGE])
+    assert r.answer is not None and r.answer.value == 1240
 
 
 def test_an_empty_question_is_refused(index: Index) -> None:

@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.answerer import Answerer, AnswererSettings
-from qa.conversation import restate
+from qa.conversation import asks_another_fact, repeats, restate
 from qa.index import Index
+from qa.models import Answer, Candidate
 from qa.reading import confidence, is_range, margin_of, range_of
 from tests.fakes import ScriptedSpans
 
@@ -279,6 +280,21 @@ def test_the_passages_are_read_in_one_call(index: Index) -> None:
             ["How much did the steel company Sidor earn?"],
             "How much did the steel company Alcasa earn?",
         ),
+        (  # what the earlier verb said where is kept; its named phrase goes with the noun counted
+            "And how many were wounded?",
+            ["How many people were killed in the clashes in Mogadishu?"],
+            "How many people in Mogadishu were wounded in the clashes?",
+        ),
+        (  # ... but not where they went, nor why
+            "And how many returned?",
+            ["How many fighters left for Syria in 2014?"],
+            "How many fighters returned in 2014?",
+        ),
+        (
+            "And how many are back in the country?",
+            ["How many Americans left to join ISIS?"],
+            "How many Americans are back in the country?",
+        ),
     ],
 )
 def test_restate(question: str, history: list[str], expected: str) -> None:
@@ -345,3 +361,32 @@ def test_a_quantity_question_prefers_a_figure_to_a_vague_quantity_scoring_about_
     who = answerer.ask("Who built the flood gates at Millbrook?")  # not a quantity: no preference
     assert who.answer is not None and who.answer.text in ("Hundreds", "Ada Stone")
     assert who.confidence == pytest.approx(confidence(4.1))
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "another"),
+    [
+        ("And in Indiana?", ["How many delegates were at stake in North Carolina?"], True),
+        ("And how many were wounded?", ["How many people were killed in the clashes?"], True),
+        ("How many of them came back?", ["How many fighters from Russia joined?"], False),
+        ("Who is its author?", ["Which think tank wrote the report?"], False),
+        ("How many delegates were at stake in Indiana?", ["Who won North Carolina?"], False),  # stands alone
+        ("And in Indiana?", [], False),
+    ],
+)
+def test_a_follow_up_asks_another_fact_when_it_replaces_part_of_the_earlier_turn(
+    question: str, history: list[str], another: bool
+) -> None:
+    assert asks_another_fact(question, history) is another
+
+
+def test_a_span_repeats_the_earlier_answer_where_it_states_it_or_its_figure() -> None:
+    earlier = Answer("115", 115.0, None, "a", 40, 43, 0.9)
+
+    def span(text: str, value: float | None, doc: str, start: int) -> Candidate:
+        return Candidate(text, start, start + len(text), value, None, doc, 0, (0, 99), 0.9, "number")
+
+    assert repeats(span("115 delegates", 115.0, "a", 40), earlier)  # the same words
+    assert repeats(span("115", 115.0, "b", 7), earlier)  # the same figure in another article
+    assert not repeats(span("72", 72.0, "a", 60), earlier)
+    assert not repeats(span("Obama", None, "a", 10), earlier)
