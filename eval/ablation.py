@@ -22,6 +22,7 @@ Each set is ``name=GOLD:INDEX`` (an index already built). Variants:
 - ``fusion_k=10+retrieval_prior``: both;
 - ``support_bonus=0.04``: with a bonus per supporting article (0.04) instead of none;
 - ``-new_facts``: a follow-up that replaces part of the earlier turn may be answered with the earlier answer;
+- ``-length_batches``: the reader reads all windows in one batch padded to the longest, not in two by length;
 - ``reader=DIR``: the shipped answerer reading with another reader model folder (an export whose ``model.json``
   ``eval.tune_reader --write`` has tuned), to compare a retrained reader with the shipped one on every set.
 
@@ -71,6 +72,8 @@ VARIANTS: dict[str, AnswererSettings] = {
     "read_passages=12": AnswererSettings(read_passages=12),
     "-new_facts": AnswererSettings(new_facts=False),
 }
+# Variants of the shipped reader itself, with the shipped settings.
+READERS: dict[str, dict] = {"-length_batches": {"by_length": False}}
 
 
 def check_variant(variant: str) -> None:
@@ -79,9 +82,9 @@ def check_variant(variant: str) -> None:
         folder = Path(variant.removeprefix("reader=")).expanduser()
         if not (folder / "model.json").is_file():
             raise SystemExit(f"error: {folder} holds no reader model (no model.json)")
-    elif variant not in VARIANTS:
+    elif variant not in VARIANTS and variant not in READERS:
         raise SystemExit(
-            f"error: unknown variant {variant!r} (choose from {', '.join(VARIANTS)} or reader=DIR)"
+            f"error: unknown variant {variant!r} (choose from {', '.join([*VARIANTS, *READERS])} or reader=DIR)"
         )
 
 
@@ -98,6 +101,8 @@ def answerer_for(variant: str, index: Index) -> Answerer:
     if variant.startswith("reader="):
         folder = Path(variant.removeprefix("reader=")).expanduser()
         return Answerer(index, AnswererSettings(), span_model=SpanReader(folder))
+    if variant in READERS:
+        return Answerer(index, AnswererSettings(), span_model=SpanReader(**READERS[variant]))
     return Answerer(index, VARIANTS[variant])
 
 

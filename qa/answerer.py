@@ -93,7 +93,7 @@ class AnswererSettings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
     passages: int = 5  # passages shown with an answer
-    read_passages: int = 8  # how many retrieved passages the span reader reads (one batched call)
+    read_passages: int = 8  # how many retrieved passages the span reader reads (two batched calls, by length)
     spans_per_passage: int = 5  # as the proximity weight was tuned (eval/tune_reader.py --spans)
     # Abstain when the best span's confidence (its margin over "no answer", squashed) is below this;
     # None: the threshold chosen for the model on held-out training articles (its model.json).

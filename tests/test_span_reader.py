@@ -54,6 +54,23 @@ def test_a_long_passage_is_read_in_windows_with_exact_offsets() -> None:
     assert "Ada Lind" in text[hits[0].start : hits[0].end]
 
 
+def test_windows_read_in_two_batches_by_length_keep_their_own_rows() -> None:
+    # Passages of very different lengths: each one's best span must come back from its own row.
+    texts = [
+        "Rain fell.",
+        NEWS,
+        "The bridge was opened by Mayor Ada Lind in 1931 after four years of work on its piers.",
+        "Oakridge lies on the river.",
+        "The mayor, Dana Holt, thanked the volunteers who filled 3,000 sandbags on Sunday night.",
+    ]
+    for reader in (READER, SpanReader(by_length=False)):
+        bridge = reader.read("Who opened the bridge?", texts, top=1)[2][0]
+        assert texts[2][bridge.start : bridge.end].endswith("Ada Lind")
+        for p in (1, 4):
+            mayor = reader.read("Who thanked the volunteers?", texts, top=1)[p][0]
+            assert texts[p][mayor.start : mayor.end].endswith("Dana Holt")
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.text(min_size=1, max_size=400), st.text(min_size=1, max_size=60))
 def test_spans_are_always_inside_the_text(text: str, question: str) -> None:
