@@ -132,6 +132,7 @@ class AnswererSettings:
 
 
 def _turns(history: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The earlier turns as the answerer reads them: cleaned, those without words left out."""
     return tuple(clean_question(h) for h in history if h and re.search(r"\w", h))
 
 
@@ -217,8 +218,7 @@ class Answerer:
 
     def analyze(self, question: str, history: list[str] | tuple[str, ...] = ()) -> tuple[Question, str]:
         question = clean_question(question)
-        history = [clean_question(h) for h in history if h and re.search(r"\w", h)]
-        query, context = resolve(question, history)
+        query, context = resolve(question, _turns(history))
         q = analyze(
             question,
             self.index.idf,
@@ -277,9 +277,7 @@ class Answerer:
         earlier = self.earlier_answer(question, history) if st.new_facts else None
         q, query, passages = self._retrieve(question, history)
         # The reader reads the follow-up restated as a whole question, with the corpus's forms of its names.
-        read_as = restate(
-            q.text, [clean_question(h) for h in history if h and re.search(r"\w", h)], self.name_kind
-        )
+        read_as = restate(q.text, _turns(history), self.name_kind)
         if q.expansions:
             read_as = f"{read_as} ({'; '.join(q.expansions)})"
         near = st.proximity if st.proximity is not None else self.span_model.proximity

@@ -196,8 +196,8 @@ class SpanReader:
 
     def logits(self, question: str, texts: list[str]) -> tuple[list[_Window], np.ndarray, np.ndarray]:
         """Every window of every text and its start/end logits (rows in window order; past a window's own tokens
-        they mean nothing): one batched model call, or two over windows sorted by length (``by_length``; about 10% faster over
-        8 passages, whose windows are padded 17% on average in one batch)."""
+        they mean nothing): one batched model call, or two over windows sorted by length (``by_length``; about
+        10% faster over 8 passages, whose windows are padded 17% on average in one batch)."""
         windows = self._windows(question, texts)
         width = max(len(w.ids) for w in windows)
         order = sorted(range(len(windows)), key=lambda r: len(windows[r].ids))
