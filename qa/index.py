@@ -211,10 +211,13 @@ class Index:
     @cached_property
     def lexical(self) -> LexicalStore:
         """Where BM25 runs: bm25s files beside the index, or the Milvus collection that holds the vectors."""
-        from qa.lexical_store import MILVUS, Bm25sStore, MilvusLexicalStore
+        from qa.lexical_store import MILVUS, Bm25sArrays, Bm25sStore, MilvusLexicalStore
         from qa.vector_store import MilvusStore
 
         if (self.manifest.get("lexical") or {}).get("kind") != MILVUS:
+            folder = self.path / self.manifest["bm25"]
+            if Bm25sArrays.readable(folder):
+                return Bm25sArrays.load(folder)
             return Bm25sStore(self.bm25)
         store = self.vector_store
         if not isinstance(store, MilvusStore):

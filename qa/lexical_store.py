@@ -8,7 +8,10 @@ words either way; their scores differ in constants, and fusion (``qa/retriever.p
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,11 +38,69 @@ class Bm25sStore:
         toks = [t for t in query_terms if t in self.bm25.vocab_dict]
         if not toks:
             return []
-        scores = self.bm25.get_scores(toks)
-        k = min(depth, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return _best(self.bm25.get_scores(toks), depth)
+
+
+# bm25s methods whose saved index is complete without a non-occurrence array: a passage's score for a query is
+# the sum of its terms' precomputed scores (bm25l and bm25+ add a per-term constant for passages without the term).
+EAGER_METHODS = ("lucene", "robertson", "atire")
+
+
+@dataclass(frozen=True)
+class Bm25sArrays:
+    """A bm25s index read from the files bm25s saved (``BM25.save``): its vocabulary and the precomputed
+    term-by-passage scores as CSC arrays. Scoring a query is bm25s's own eager sum (``get_scores``) in a few
+    numpy calls; reading the files directly spares a query process the bm25s import, which pulls in scipy
+    (0.25 s of a cold ``qa ask``, docs/benchmarks.md). Equality with bm25s is a test."""
+
+    vocab: dict[str, int]
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    num_docs: int
+
+    FILES = (
+        "params.index.json",
+        "vocab.index.json",
+        "data.csc.index.npy",
+        "indices.csc.index.npy",
+        "indptr.csc.index.npy",
+    )
+
+    @classmethod
+    def readable(cls, folder: Path) -> bool:
+        """Whether ``folder`` holds a bm25s index these arrays score completely (else bm25s itself reads it)."""
+        if not all((folder / name).is_file() for name in cls.FILES):
+            return False
+        return json.loads((folder / "params.index.json").read_text("utf-8")).get("method") in EAGER_METHODS
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25sArrays:
+        params = json.loads((folder / "params.index.json").read_text("utf-8"))
+        return cls(
+            vocab=json.loads((folder / "vocab.index.json").read_text("utf-8")),
+            data=np.load(folder / "data.csc.index.npy"),
+            indices=np.load(folder / "indices.csc.index.npy"),
+            indptr=np.load(folder / "indptr.csc.index.npy"),
+            num_docs=int(params["num_docs"]),
+        )
+
+    def search(self, query_terms: list[str], depth: int) -> list[tuple[int, float]]:
+        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
+        if not ids:
+            return []
+        scores = np.zeros(self.num_docs, dtype=self.data.dtype)
+        for t in ids:  # a repeated term counts again, as in bm25s
+            part = slice(self.indptr[t], self.indptr[t + 1])
+            np.add.at(scores, self.indices[part], self.data[part])
+        return _best(scores, depth)
+
+
+def _best(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    k = min(depth, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top])]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
 def milvus_text(terms: list[str]) -> str:
