@@ -1,4 +1,5 @@
-"""Where an index's lexical (BM25) search runs: bm25s in this process (the default), or Milvus's BM25 function
+"""Where an index's lexical (BM25) search runs: in this process (the default: bm25s builds the index, a query
+reads the arrays it saved), or Milvus's BM25 function
 in the collection that holds the vectors (``qa index --vectors milvus --lexical milvus``), so an archive's
 lexical index is served, sharded and persisted by the same engine as its vectors (docs/archives.md).
 
@@ -51,7 +52,7 @@ class Bm25sArrays:
     """A bm25s index read from the files bm25s saved (``BM25.save``): its vocabulary and the precomputed
     term-by-passage scores as CSC arrays. Scoring a query is bm25s's own eager sum (``get_scores``) in a few
     numpy calls; reading the files directly spares a query process the bm25s import, which pulls in scipy
-    (0.25 s of a cold ``qa ask``, docs/benchmarks.md). Equality with bm25s is a test."""
+    (0.28 s of a cold ``qa ask``, docs/benchmarks.md). Equality with bm25s is a test."""
 
     vocab: dict[str, int]
     data: np.ndarray
