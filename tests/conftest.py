@@ -3,6 +3,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,11 @@ def require_scale_extra(module: str) -> None:
         if os.environ.get("QA_REQUIRE_SCALE"):
             raise RuntimeError(f"QA_REQUIRE_SCALE is set but {module} is missing: pip install -e '.[scale]'")
         pytest.skip(f"needs the .[scale] extra ({module})", allow_module_level=True)
+
+
+def run_fresh(code: str) -> list[str]:
+    """What ``code`` prints in a fresh interpreter, split into words: which modules a path imports is only
+    visible in a process that has not imported them already."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()

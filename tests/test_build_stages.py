@@ -15,6 +15,8 @@ from qa.index import BuildSettings, IndexError_
 from qa.index_build import build_index
 from qa.models import Article, Entity
 
+from .conftest import run_fresh
+
 
 def test_local_stages_give_each_article_its_passages_and_their_entities() -> None:
     text = "Port news\n\nThe Rotterdam harbour saw 42 ships on Friday. " + "More ships came later. " * 60
@@ -62,8 +64,6 @@ def test_a_ray_build_without_the_extra_is_a_one_line_error(monkeypatch: pytest.M
 
 
 def test_a_build_without_ray_never_imports_it(tmp_path: Path) -> None:
-    import subprocess
-
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Port news\n\nThe harbour saw 42 ships on Friday.", "utf-8")
@@ -72,5 +72,4 @@ def test_a_build_without_ray_never_imports_it(tmp_path: Path) -> None:
         f"build_index({str(corpus)!r}, {str(tmp_path / 'i')!r}, BuildSettings(encoder='hash-32', ner=False)); "
         "print('ray' in sys.modules, 'pymilvus' in sys.modules)"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert r.stdout.split() == ["False", "False"]
+    assert run_fresh(code) == ["False", "False"]

@@ -9,6 +9,8 @@ from qa.chunking import ChunkSettings
 from qa.index import BuildSettings, Index, IndexError_
 from qa.index_build import build_index
 
+from .conftest import run_fresh
+
 FAST = BuildSettings(encoder="hash-64", ner=False)
 
 
@@ -146,14 +148,10 @@ def test_an_encoder_with_another_recipe_embeds_every_article_again(corpus: Path,
 
 def test_a_loaded_index_searches_bm25_without_importing_bm25s_or_scipy(corpus: Path, tmp_path: Path) -> None:
     """A query process reads the saved BM25 arrays; bm25s's import (scipy with it) is the build's cost only."""
-    import subprocess
-    import sys
-
     build_index(corpus, tmp_path / "idx", FAST)
     code = (
         "import sys; from pathlib import Path; from qa.index import Index; from qa.text import terms\n"
         f"hits = Index.load(Path({str(tmp_path / 'idx')!r})).lexical.search(terms('foreign fighters returned'), 5)\n"
         "print(len(hits), sorted({m.split('.')[0] for m in sys.modules} & {'bm25s', 'scipy'}))"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["5", "[]"]
+    assert run_fresh(code) == ["5", "[]"]
