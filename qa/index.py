@@ -215,10 +215,7 @@ class Index:
         from qa.vector_store import MilvusStore
 
         if (self.manifest.get("lexical") or {}).get("kind") != MILVUS:
-            folder = self.path / self.manifest["bm25"]
-            if Bm25sArrays.readable(folder):
-                return Bm25sArrays.load(folder)
-            return Bm25sStore(self.bm25)
+            return Bm25sArrays.open(self.path / self.manifest["bm25"]) or Bm25sStore(self.bm25)
         store = self.vector_store
         if not isinstance(store, MilvusStore):
             raise IndexError_(f"index in {self.path} names Milvus BM25 without Milvus vectors; rebuild it")

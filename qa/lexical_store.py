@@ -69,15 +69,14 @@ class Bm25sArrays:
     )
 
     @classmethod
-    def readable(cls, folder: Path) -> bool:
-        """Whether ``folder`` holds a bm25s index these arrays score completely (else bm25s itself reads it)."""
+    def open(cls, folder: Path) -> Bm25sArrays | None:
+        """The arrays of the bm25s index in ``folder``, or None where they do not score it completely (another
+        method, or files under other names): bm25s itself reads that one."""
         if not all((folder / name).is_file() for name in cls.FILES):
-            return False
-        return json.loads((folder / "params.index.json").read_text("utf-8")).get("method") in EAGER_METHODS
-
-    @classmethod
-    def load(cls, folder: Path) -> Bm25sArrays:
+            return None
         params = json.loads((folder / "params.index.json").read_text("utf-8"))
+        if params.get("method") not in EAGER_METHODS:
+            return None
         return cls(
             vocab=json.loads((folder / "vocab.index.json").read_text("utf-8")),
             data=np.load(folder / "data.csc.index.npy"),

@@ -31,8 +31,8 @@ def test_scores_and_ranks_as_bm25s(docs: list[list[str]], query: list[str]) -> N
         for method in EAGER_METHODS:
             folder = Path(tmp) / method
             library = _saved(docs, folder, method)
-            arrays = Bm25sArrays.load(folder)
-            assert Bm25sArrays.readable(folder)
+            arrays = Bm25sArrays.open(folder)
+            assert arrays is not None
             known = [t for t in query if t in library.vocab_dict]
             if known:  # repeated and unknown terms included
                 want = library.get_scores(known)
@@ -45,17 +45,18 @@ def test_scores_and_ranks_as_bm25s(docs: list[list[str]], query: list[str]) -> N
 
 def test_methods_that_need_more_than_the_arrays_are_not_read_from_them(tmp_path: Path) -> None:
     _saved([["fighter", "home"], ["report"]], tmp_path, "bm25+")
-    assert not Bm25sArrays.readable(tmp_path)
+    assert Bm25sArrays.open(tmp_path) is None
 
 
 def test_a_folder_without_every_array_is_left_to_bm25s(tmp_path: Path) -> None:
     _saved([["fighter", "home"], ["report"]], tmp_path, "lucene")
-    assert Bm25sArrays.readable(tmp_path)
+    assert Bm25sArrays.open(tmp_path) is not None
     (tmp_path / "indptr.csc.index.npy").unlink()
-    assert not Bm25sArrays.readable(tmp_path)
+    assert Bm25sArrays.open(tmp_path) is None
 
 
 @pytest.mark.parametrize("depth", [1, 3])
 def test_a_query_of_unknown_words_finds_nothing(tmp_path: Path, depth: int) -> None:
     _saved([["fighter", "home"], ["report"]], tmp_path, "lucene")
-    assert Bm25sArrays.load(tmp_path).search(["absent"], depth) == []
+    arrays = Bm25sArrays.open(tmp_path)
+    assert arrays is not None and arrays.search(["absent"], depth) == []
