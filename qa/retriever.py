@@ -14,9 +14,9 @@ from qa.text import terms
 
 @dataclass(frozen=True)
 class FusionSettings:
-    # 10 is chosen on held-out data (eval/tune_fusion.py) and wins on newsqa, Reuters and SQuAD, but loses the
-    # bundled gold set three questions: off until its gates are reconsidered (docs/evaluation.md, Ablations).
-    k: int = 60
+    # Chosen on the held-out tuning set (eval/tune_fusion.py: the answer among the passages read more often than
+    # at the usual 60); with the all-data reader it shipped by the paired rule (docs/evaluation.md, 2026-12-07).
+    k: int = 10
     dense_weight: float = 1.0
     sparse_weight: float = 1.0
     depth: int = 100  # how many hits each retriever contributes
